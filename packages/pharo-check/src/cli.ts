@@ -1,0 +1,163 @@
+/** `stui-pharo-check`: static checks of the STUI Pharo sources (Tonel v3) against the Pharo 12 index. */
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { emptyAllowList, loadAllowList } from "./allow-list.js";
+import { checkTree, type CheckResult, type Problem } from "./checker.js";
+import { loadPharoIndex, type PharoIndex } from "./pharo-index.js";
+
+export const ALLOW_LIST_NAME = "pharo-check-allow.json";
+
+const HELP = `Usage: stui-pharo-check [options]
+
+Checks the Tonel v3 sources of the STUI Pharo server without a Pharo VM:
+  - parses every method (syntax errors as file:line:column of the .st file);
+  - resolves class and global references against our classes and the Pharo 12 index;
+  - checks that every sent selector is implemented (by the receiver's class when it is
+    known: literals, class references, self/super, X new), and reports deprecated ones;
+  - checks that leaf subclasses implement every abstract method of the STUI-Protocol
+    (generated) classes they inherit from;
+  - checks that every variable a method uses is declared.
+
+Options:
+  --root DIR      Tonel folder to check (default: <repo>/pharo/src)
+  --index FILE    Pharo 12 index (default: <repo>/../shared/pharo-api/pharo-symbols.json;
+                  if the default file is absent, the checks that need it are skipped)
+  --no-index      Do not read the index; run only the checks that need none
+  --allow FILE    Allow-list (default: ${ALLOW_LIST_NAME} in the parent folder of --root, if present):
+                  a JSON array of { "selector": "..." | "class": "...", "reason": "..." };
+                  an entry without a reason is an error
+  --json          Print one JSON document on stdout; the summary line then goes to stderr
+  -h, --help      Show this help
+
+Problems are printed as "path:line:col: kind: message" (path relative to the repo root),
+sorted, then the summary line:
+  pharo-check: <N> methods, <M> sends, <U> unresolved, <S> syntax errors, <D> deprecated
+U counts unknown selectors, unknown classes, undeclared variables, missing handlers and
+allow-list errors. Exit status: 0 when U, S and D are all 0; 1 otherwise; 2 on bad usage.`;
+
+/** The folder of the nearest package.json with "workspaces", walking up from `from`. */
+export function findRepoRoot(from: string): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { workspaces?: unknown }).workspaces) return dir;
+      } catch {
+        // not our package.json; keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function summaryLine(r: Pick<CheckResult, "methods" | "sends" | "unresolved" | "syntaxErrors" | "deprecated">): string {
+  return `pharo-check: ${r.methods} methods, ${r.sends} sends, ${r.unresolved} unresolved, ${r.syntaxErrors} syntax errors, ${r.deprecated} deprecated`;
+}
+
+export function formatProblem(p: Problem, repoRoot: string): string {
+  return `${relative(repoRoot, p.file) || p.file}:${p.line}:${p.column}: ${p.kind}: ${p.message}`;
+}
+
+export interface CliIo {
+  cwd: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo = (): CliIo => ({
+  cwd: process.cwd(),
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+});
+
+/** Runs the CLI; answers the exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  let values: { root?: string; index?: string; "no-index"?: boolean; allow?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        root: { type: "string" },
+        index: { type: "string" },
+        "no-index": { type: "boolean" },
+        allow: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    io.err(`stui-pharo-check: ${(e as Error).message}`);
+    io.err("Try --help.");
+    return 2;
+  }
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const repoRoot = findRepoRoot(io.cwd) ?? io.cwd;
+  const root = values.root ? resolve(io.cwd, values.root) : join(repoRoot, "pharo", "src");
+  const notes: string[] = [];
+
+  let index: PharoIndex | undefined;
+  if (!values["no-index"]) {
+    const explicit = values.index !== undefined;
+    const indexPath = explicit ? resolve(io.cwd, values.index ?? "") : resolve(repoRoot, "../shared/pharo-api/pharo-symbols.json");
+    if (existsSync(indexPath)) {
+      try {
+        index = loadPharoIndex(indexPath);
+      } catch (e) {
+        io.err(`stui-pharo-check: cannot read the index ${indexPath}: ${(e as Error).message}`);
+        return 2;
+      }
+    } else if (explicit) {
+      io.err(`stui-pharo-check: index file ${indexPath} does not exist`);
+      return 2;
+    } else {
+      notes.push(`Pharo 12 index not found at ${indexPath}`);
+    }
+  } else {
+    notes.push("--no-index given: the Pharo 12 index is not read");
+  }
+
+  const allowPath = values.allow ? resolve(io.cwd, values.allow) : join(dirname(root), ALLOW_LIST_NAME);
+  if (values.allow && !existsSync(allowPath)) {
+    io.err(`stui-pharo-check: allow-list ${allowPath} does not exist`);
+    return 2;
+  }
+  const allowList = existsSync(allowPath) ? loadAllowList(allowPath) : emptyAllowList();
+
+  const result = checkTree({ root, index, allowList });
+  const summary = summaryLine(result);
+  const allNotes = [...notes, ...result.notes.map((n) => n.replace(root, relative(repoRoot, root) || root))];
+
+  if (values.json) {
+    const doc = {
+      root: relative(repoRoot, root) || ".",
+      index: index ? relative(repoRoot, index.path) : null,
+      allowList: allowList.path ? relative(repoRoot, allowList.path) : null,
+      files: result.files,
+      methods: result.methods,
+      sends: result.sends,
+      unresolved: result.unresolved,
+      syntaxErrors: result.syntaxErrors,
+      deprecated: result.deprecated,
+      skippedChecks: result.skipped,
+      notes: allNotes,
+      problems: result.problems.map((p) => ({ ...p, file: relative(repoRoot, p.file) || p.file })),
+    };
+    io.out(JSON.stringify(doc, null, 2));
+    io.err(summary);
+  } else {
+    for (const n of allNotes) io.out(`pharo-check: note: ${n}`);
+    for (const s of result.skipped) io.out(`pharo-check: skipped: ${s}`);
+    for (const p of result.problems) io.out(formatProblem(p, repoRoot));
+    io.out(summary);
+  }
+  return result.unresolved > 0 || result.syntaxErrors > 0 || result.deprecated > 0 ? 1 : 0;
+}

@@ -1,0 +1,11 @@
+export type * from "./ast.js";
+export { Lexer, SmalltalkSyntaxError, type Token, type TokenKind, type NumberKind } from "./lexer.js";
+export { LineMap } from "./line-map.js";
+export { parseMethod, parseMethodBody, parsePattern, parseExpression, type MethodPattern } from "./parser.js";
+export { readTonel, findClosingBracket, type TonelFile, type TonelMethod, type TonelDefinition } from "./tonel.js";
+export { loadPharoIndex, PharoIndex, type PharoSymbols, type IndexEntry } from "./pharo-index.js";
+export { parseTraitComposition, type TraitUse } from "./trait-composition.js";
+export { World, isAbstractBody, type Side, type LookupResult } from "./model.js";
+export { loadAllowList, emptyAllowList, type AllowList } from "./allow-list.js";
+export { checkTree, PROTOCOL_PACKAGE, type CheckOptions, type CheckResult, type Problem, type ProblemKind } from "./checker.js";
+export { main, findRepoRoot, summaryLine, formatProblem, ALLOW_LIST_NAME } from "./cli.js";
