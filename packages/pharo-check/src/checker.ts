@@ -392,11 +392,13 @@ class MethodChecker {
       }
     }
     const upper = name[0] !== undefined && name[0] >= "A" && name[0] <= "Z";
-    if (!this.vars.complete) return null;
     if (upper) {
+      // With the index, an unknown capitalised name is reported even when the class chain is
+      // incomplete (its unknown superclass is reported on its own).
       if (this.classKnown(name) === undefined) return null;
       this.problem(offset, "unknown-class", `${assigning ? "assignment to " : ""}unknown class or global ${name}`);
     } else {
+      if (!this.vars.complete) return null;
       this.problem(offset, "undeclared", assigning ? `assignment to undeclared variable ${name}` : `undeclared variable ${name}`);
     }
     return null;
