@@ -35,7 +35,8 @@ Problems are printed as "path:line:col: kind: message" (path relative to the rep
 sorted, then the summary line:
   pharo-check: <N> methods, <M> sends, <U> unresolved, <S> syntax errors, <D> deprecated
 U counts unknown selectors, unknown classes, undeclared variables, missing handlers and
-allow-list errors. Exit status: 0 when U, S and D are all 0; 1 otherwise; 2 on bad usage.`;
+allow-list errors; S counts syntax errors, including stores into arguments or into
+self/super/thisContext/true/false/nil, which the compiler rejects. Exit status: 0 when U, S and D are all 0; 1 otherwise; 2 on bad usage.`;
 
 /** The folder of the nearest package.json with "workspaces", walking up from `from`. */
 export function findRepoRoot(from: string): string | undefined {

@@ -255,11 +255,12 @@ export class Lexer {
       kind = "float";
     }
     const e = this.ch();
+    let exponent = 0;
     if ((e === "e" || e === "d" || e === "q") && (isDigit(this.ch(1)) || (this.ch(1) === "-" && isDigit(this.ch(2))))) {
       this.pos++;
       const negExp = this.ch() === "-";
       if (negExp) this.pos++;
-      this.scanDigits(10);
+      exponent = Number(this.scanDigits(10)) * (negExp ? -1 : 1);
       if (kind === "integer" && negExp) kind = "fraction";
     }
     if (this.ch() === "s" && !isLetter(this.ch(1))) {
@@ -272,6 +273,7 @@ export class Lexer {
       try {
         let v = 0n;
         for (const d of digits) v = v * BigInt(radix) + BigInt(parseInt(d, 36));
+        if (exponent > 0) v *= BigInt(radix) ** BigInt(Math.min(exponent, 4096)); // 1e100 is an Integer
         if (negative) v = -v;
         token.large = v > SMALL_INTEGER_MAX || v < SMALL_INTEGER_MIN;
       } catch {

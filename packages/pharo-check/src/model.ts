@@ -81,6 +81,8 @@ export class World {
   readonly ourSelectors = new Set<string>();
   readonly allMethods: OurMethod[] = [];
   private readonly lookupCache = new Map<string, LookupResult>();
+  private readonly dnuCache = new Map<string, boolean>();
+  private readonly compositionCache = new Map<string, TraitUse[]>();
 
   constructor(readonly index: PharoIndex | undefined) {}
 
@@ -246,9 +248,14 @@ export class World {
       const deprecated = (side === "class" ? idx.deprecatedClass : idx.deprecatedInstance).has(selector);
       return { found: true, owner: c, side, ours: false, deprecated };
     }
-    const uses = parseTraitComposition(side === "class" ? (idx.entry.classTraitComposition ?? idx.entry.traitComposition) : idx.entry.traitComposition);
-    if (uses.length === 0 && idx.entry.traits) {
-      for (const t of idx.entry.traits) uses.push({ name: t, excluded: new Set(), aliases: new Map() });
+    const key = `${side} ${c}`;
+    let uses = this.compositionCache.get(key);
+    if (!uses) {
+      uses = parseTraitComposition(side === "class" ? (idx.entry.classTraitComposition ?? idx.entry.traitComposition) : idx.entry.traitComposition);
+      if (uses.length === 0 && idx.entry.traits) {
+        for (const t of idx.entry.traits) uses.push({ name: t, excluded: new Set(), aliases: new Map() });
+      }
+      this.compositionCache.set(key, uses);
     }
     return this.lookupTraits(uses, side, selector, visiting);
   }
@@ -265,11 +272,13 @@ export class World {
 
   /** Some class between `name` and the root (Object/ProtoObject excluded) overrides doesNotUnderstand:. */
   overridesDoesNotUnderstand(name: string, side: Side): boolean {
-    for (const c of this.chain(name).classes) {
-      if (ROOT_CLASSES.has(c)) continue;
-      if (this.lookupLocal(c, side, "doesNotUnderstand:", new Set())) return true;
+    const key = `${side} ${name}`;
+    let answer = this.dnuCache.get(key);
+    if (answer === undefined) {
+      answer = this.chain(name).classes.some((c) => !ROOT_CLASSES.has(c) && !!this.lookupLocal(c, side, "doesNotUnderstand:", new Set()));
+      this.dnuCache.set(key, answer);
     }
-    return false;
+    return answer;
   }
 
   /** The variables a method of `name` (on `side`) can see, and whether that list is complete. */

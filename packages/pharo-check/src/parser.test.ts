@@ -79,6 +79,8 @@ describe("lexer", () => {
     const [small, large] = tokens("1152921504606846975 1152921504606846976");
     const [negLarge] = tokens("-1152921504606846977");
     expect(negLarge?.value).toBe("-1152921504606846977");
+    expect(tokens("1e100")[0]?.large).toBe(true);
+    expect(tokens("1e3")[0]?.large).toBe(false);
     expect(small?.large).toBe(false);
     expect(large?.large).toBe(true);
     expect(negLarge?.large).toBe(true);

@@ -69,7 +69,8 @@ function skipBlanksAndComments(text: string, pos: number): number {
 
 function readInto(file: TonelFile): void {
   const { text } = file;
-  let pos = skipBlanksAndComments(text, 0); // the class comment is a "..." comment
+  // The class comment is a "..." comment; a byte-order mark may precede it.
+  let pos = skipBlanksAndComments(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   const word = /^[A-Za-z]+/.exec(text.slice(pos, pos + 32))?.[0];
   if (!word || !DEFINITION_TYPES.has(word)) {
     throw new SmalltalkSyntaxError("Tonel definition expected (Class, Trait, Extension or Package { ... })", pos);
