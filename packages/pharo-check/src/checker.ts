@@ -60,6 +60,8 @@ const INSTANCE_CREATION = new Set(["new", "new:", "basicNew", "basicNew:"]);
 interface Type {
   name: string;
   side: Side;
+  /** An allow-listed class outside the index: nothing is known about what it understands. */
+  opaque?: boolean;
 }
 
 function listStFiles(root: string): string[] {
@@ -322,14 +324,14 @@ class MethodChecker {
       r.name !== "super" &&
       INSTANCE_CREATION.has(node.selector)
     ) {
-      return { name: receiverType.name, side: "instance" };
+      return receiverType.opaque ? { ...receiverType, side: "instance" } : { name: receiverType.name, side: "instance" };
     }
     if (node.selector === "yourself") return receiverType;
     return null;
   }
 
   private checkSelector(selector: string, type: Type | null, offset: number): void {
-    if (this.allow.selectors.has(selector)) return;
+    if (this.allow.selectors.has(selector) || type?.opaque) return;
     if (type) {
       if (this.world.overridesDoesNotUnderstand(type.name, type.side)) return;
       const r = this.world.lookup(type.name, type.side, selector);
@@ -382,7 +384,7 @@ class MethodChecker {
     if (this.scopeKind(name)) return null;
     if (this.vars.names.has(name)) return null;
     if (this.world.isOurs(name)) return this.world.isKnownClass(name) ? { name, side: "class" } : null;
-    if (this.allow.classes.has(name)) return null;
+    if (this.allow.classes.has(name) && !this.index?.isClass(name)) return { name, side: "class", opaque: true };
     if (this.index) {
       if (this.index.isClass(name)) return { name, side: "class" };
       if (this.index.isTrait(name)) return null;
