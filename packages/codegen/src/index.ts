@@ -6,3 +6,4 @@ export { typescriptFiles, indentByBrackets } from "./targets/typescript.js";
 export { validatorFiles, createAjv, STUI_KEYWORDS } from "./targets/validators.js";
 export { pharoFiles, errorClassName, PHARO_PACKAGE } from "./targets/pharo.js";
 export { docsFile } from "./targets/docs.js";
+export * from "./compat.js";
