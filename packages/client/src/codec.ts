@@ -1,0 +1,173 @@
+import { randomBytes } from "node:crypto";
+import {
+  COMMANDS,
+  ERROR_KINDS,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  isCommandName,
+  validators,
+  type CommandName,
+  type ErrorKind,
+  type ErrorObject,
+  type ValidationProblem,
+} from "./gen/index.js";
+import type { ValidationError, Validator } from "./gen/validators.js";
+import { StuiError, StuiRemoteError, StuiValidationError } from "./errors.js";
+
+/**
+ * Turning calls into wire messages and wire messages back into results, with the generated
+ * validators on both sides. Pure functions: no sockets here.
+ *
+ *   call(method, params) ──encodeRequest──▶ JSON text ──▶ socket
+ *   socket ──▶ bytes ──decodeReply──▶ { id, result | error } ──checkResult / toRemoteError──▶ caller
+ */
+
+type AnyValidator = Validator<unknown>;
+const byName = validators as unknown as Record<string, AnyValidator>;
+
+function validatorFor(typeName: string): AnyValidator {
+  const v = byName[typeName];
+  if (!v) throw new Error(`no generated validator named ${typeName}`);
+  return v;
+}
+
+const PARAMS_VALIDATORS = new Map<CommandName, AnyValidator>();
+const RESULT_VALIDATORS = new Map<CommandName, AnyValidator>();
+for (const [name, info] of Object.entries(COMMANDS)) {
+  PARAMS_VALIDATORS.set(name as CommandName, validatorFor(info.paramsType));
+  RESULT_VALIDATORS.set(name as CommandName, validatorFor(info.resultType));
+}
+
+/** ajv's errors as the protocol's ValidationProblem list. */
+export function toProblems(errors: readonly ValidationError[] | null | undefined): ValidationProblem[] {
+  return (errors ?? []).map((e) => ({
+    path: e.instancePath,
+    message: e.keyword === "additionalProperties" ? `${e.message ?? "invalid"}: ${String(e.params["additionalProperty"])}` : (e.message ?? e.keyword),
+  }));
+}
+
+/**
+ * Makes request ids: a per-client random prefix and a counter, e.g. `c7f3a2d1-17`. The server's
+ * reply cache is keyed by id, so ids must not repeat within a client's lifetime — the counter
+ * never wraps in practice (2^53) and the prefix keeps two clients apart.
+ */
+export class RequestIds {
+  readonly prefix: string;
+  #next = 1;
+  constructor(prefix: string = randomBytes(4).toString("hex")) {
+    this.prefix = prefix;
+  }
+  next(): string {
+    return `${this.prefix}-${this.#next++}`;
+  }
+}
+
+/** One request ready for the wire. */
+export interface EncodedRequest {
+  id: string;
+  method: CommandName;
+  /** The whole envelope as JSON text. */
+  text: string;
+}
+
+/**
+ * Validates params against the command's params schema (unless `validate` is false), builds the
+ * JSON-RPC envelope and refuses anything larger than MAX_MESSAGE_BYTES. Throws EVALIDATION or
+ * ETOOLARGE; nothing is sent in either case.
+ */
+export function encodeRequest(method: string, params: unknown, id: string, validate = true): EncodedRequest {
+  if (!isCommandName(method)) {
+    throw new StuiValidationError(`unknown method ${JSON.stringify(method)}`, [{ path: "", message: `not a command of protocol ${PROTOCOL_VERSION}` }], { method });
+  }
+  const p = params ?? {};
+  if (validate) {
+    const v = PARAMS_VALIDATORS.get(method)!;
+    if (!v(p)) {
+      const problems = toProblems(v.errors);
+      throw new StuiValidationError(
+        `invalid params for ${method}: ${problems.map((x) => `${x.path || "/"} ${x.message}`).join("; ")}`,
+        problems,
+        { method },
+      );
+    }
+  } else if (typeof p !== "object" || Array.isArray(p)) {
+    throw new StuiValidationError(`invalid params for ${method}: must be an object`, [{ path: "", message: "must be object" }], { method });
+  }
+  const text = JSON.stringify({ jsonrpc: "2.0", id, stui: PROTOCOL_VERSION, method, params: p });
+  // Cheap bound first: a UTF-8 byte count is at most 3 bytes per UTF-16 unit.
+  if (text.length * 3 > MAX_MESSAGE_BYTES) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > MAX_MESSAGE_BYTES) {
+      throw new StuiError("ETOOLARGE", `request of ${bytes} bytes is larger than the protocol's limit of ${MAX_MESSAGE_BYTES} bytes`, { method, requestId: id });
+    }
+  }
+  return { id, method, text };
+}
+
+/** A reply whose envelope is valid; the result is not yet checked against the command. */
+export type DecodedReply =
+  | { id: string | number | null; ok: true; result: Record<string, unknown> }
+  | { id: string | number | null; ok: false; error: ErrorObject };
+
+/**
+ * Parses and validates one reply envelope (SuccessResponse or ErrorResponse, including the error
+ * data's shape and that error.code is the code of data.kind). Throws EPROTOCOL with what is wrong.
+ * When the id can still be read from a broken reply it is put on the error's `requestId`.
+ */
+export function decodeReply(bytes: Uint8Array | string, endpoint?: string): DecodedReply {
+  const size = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new StuiError("EPROTOCOL", `reply of ${size} bytes is larger than the protocol's limit of ${MAX_MESSAGE_BYTES} bytes`, { endpoint });
+  }
+  let msg: unknown;
+  try {
+    msg = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  } catch (cause) {
+    throw new StuiError("EPROTOCOL", `reply is not JSON: ${(cause as Error).message}`, { endpoint, cause });
+  }
+  const rawId = typeof msg === "object" && msg !== null ? (msg as { id?: unknown }).id : undefined;
+  const requestId = typeof rawId === "string" ? rawId : typeof rawId === "number" ? String(rawId) : undefined;
+  if (typeof msg === "object" && msg !== null && "result" in msg) {
+    if (!validators.SuccessResponse(msg)) {
+      throw protocolError("reply is not a valid success response", toProblems(validators.SuccessResponse.errors), requestId, endpoint);
+    }
+    return { id: msg.id, ok: true, result: msg.result as Record<string, unknown> };
+  }
+  if (!validators.ErrorResponse(msg)) {
+    throw protocolError("reply is not a valid response", toProblems(validators.ErrorResponse.errors), requestId, endpoint);
+  }
+  const expected = ERROR_KINDS[msg.error.data.kind].code;
+  if (msg.error.code !== expected) {
+    throw protocolError(
+      `error reply of kind ${msg.error.data.kind} has code ${msg.error.code}, not ${expected}`,
+      [{ path: "/error/code", message: `must be ${expected} for kind ${msg.error.data.kind}` }],
+      requestId,
+      endpoint,
+    );
+  }
+  return { id: msg.id, ok: false, error: msg.error };
+}
+
+function protocolError(what: string, problems: ValidationProblem[], requestId: string | undefined, endpoint: string | undefined): StuiError {
+  const detail = problems.slice(0, 5).map((p) => `${p.path || "/"} ${p.message}`).join("; ");
+  return new StuiError("EPROTOCOL", `${what}: ${detail}`, { requestId, endpoint });
+}
+
+/** Checks a success result against the command's result schema; throws EPROTOCOL. */
+export function checkResult(method: CommandName, result: unknown, requestId: string, endpoint?: string): void {
+  const v = RESULT_VALIDATORS.get(method)!;
+  if (!v(result)) {
+    const problems = toProblems(v.errors);
+    throw new StuiError(
+      "EPROTOCOL",
+      `result of ${method} does not match ${COMMANDS[method].resultType}: ${problems.slice(0, 5).map((p) => `${p.path || "/"} ${p.message}`).join("; ")}`,
+      { method, requestId, endpoint },
+    );
+  }
+}
+
+/** An error reply as the EREMOTE error it stands for. */
+export function toRemoteError(error: ErrorObject, method: CommandName, requestId: string, endpoint?: string): StuiRemoteError {
+  const kind: ErrorKind = error.data.kind;
+  return new StuiRemoteError(kind, error.code, `${method}: ${error.message}`, error.data, { method, requestId, endpoint });
+}

@@ -1,0 +1,160 @@
+import type { ErrorDataByKind, ErrorKind, ValidationProblem } from "./gen/index.js";
+
+/**
+ * The stable codes of {@link StuiError}. Match on these, never on messages.
+ *
+ * - `ETIMEOUT`    no reply in time, after every retry the call was allowed; the server was reachable.
+ * - `ECONNECTION` the server cannot be reached, the endpoint is unusable, or the connection was lost
+ *                 while a call that is not safe to re-send was in flight (it may or may not have run).
+ * - `EPROTOCOL`   the server's reply is not valid STUI protocol (bad JSON, bad envelope, wrong id,
+ *                 a result that does not match the command's result schema, an oversized reply).
+ * - `EVALIDATION` our own params (or method name) are invalid; nothing was sent. Carries `problems`.
+ * - `ETOOLARGE`   the request is bigger than MAX_MESSAGE_BYTES; nothing was sent.
+ * - `EREMOTE`     the server answered a protocol error: carries `kind`, `rpcCode` and `data`.
+ * - `EVERSION`    the client and server share no protocol version. Carries both sides' versions.
+ * - `ECLOSED`     the client was closed before the call finished (or the call was made after).
+ * - `EABORTED`    the caller's AbortSignal fired.
+ */
+export type StuiErrorCode =
+  | "ETIMEOUT"
+  | "ECONNECTION"
+  | "EPROTOCOL"
+  | "EVALIDATION"
+  | "ETOOLARGE"
+  | "EREMOTE"
+  | "EVERSION"
+  | "ECLOSED"
+  | "EABORTED";
+
+/** Every code, for exhaustive checks. */
+export const STUI_ERROR_CODES: readonly StuiErrorCode[] = [
+  "ETIMEOUT",
+  "ECONNECTION",
+  "EPROTOCOL",
+  "EVALIDATION",
+  "ETOOLARGE",
+  "EREMOTE",
+  "EVERSION",
+  "ECLOSED",
+  "EABORTED",
+];
+
+/** Where an error happened, when it belongs to one call. */
+export interface StuiErrorContext {
+  method?: string;
+  requestId?: string;
+  endpoint?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error family of the STUI client. `code` is stable (see {@link StuiErrorCode});
+ * subclasses carry the details of `EREMOTE`, `EVALIDATION` and `EVERSION`.
+ *
+ * Codes: ETIMEOUT, ECONNECTION, EPROTOCOL, EVALIDATION, ETOOLARGE, EREMOTE, EVERSION, ECLOSED, EABORTED.
+ */
+export class StuiError extends Error {
+  readonly code: StuiErrorCode;
+  /** The command of the call that failed, when there was one. */
+  readonly method: string | undefined;
+  /** The request id of the call that failed, when one was assigned. */
+  readonly requestId: string | undefined;
+  /** The endpoint the client talks to. */
+  readonly endpoint: string | undefined;
+
+  constructor(code: StuiErrorCode, message: string, context: StuiErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = "StuiError";
+    this.code = code;
+    this.method = context.method;
+    this.requestId = context.requestId;
+    this.endpoint = context.endpoint;
+  }
+}
+
+/**
+ * The server answered an error reply. `kind` names the protocol error kind and decides the
+ * shape of `data` (see ErrorDataByKind); `rpcCode` is the JSON-RPC error code.
+ */
+export class StuiRemoteError<K extends ErrorKind = ErrorKind> extends StuiError {
+  declare readonly code: "EREMOTE";
+  readonly kind: K;
+  readonly rpcCode: number;
+  readonly data: ErrorDataByKind[K];
+
+  constructor(kind: K, rpcCode: number, message: string, data: ErrorDataByKind[K], context: StuiErrorContext = {}) {
+    super("EREMOTE", message, context);
+    this.name = "StuiRemoteError";
+    this.kind = kind;
+    this.rpcCode = rpcCode;
+    this.data = data;
+  }
+}
+
+/** Our own params did not match the command's params schema; nothing was sent. */
+export class StuiValidationError extends StuiError {
+  declare readonly code: "EVALIDATION";
+  readonly problems: readonly ValidationProblem[];
+
+  constructor(message: string, problems: readonly ValidationProblem[], context: StuiErrorContext = {}) {
+    super("EVALIDATION", message, context);
+    this.name = "StuiValidationError";
+    this.problems = problems;
+  }
+}
+
+/** Client and server share no protocol version: both sides are listed. */
+export class StuiVersionError extends StuiError {
+  declare readonly code: "EVERSION";
+  /** Every version this client speaks. */
+  readonly clientVersions: readonly string[];
+  /** The versions the server said it supports (or the one it chose that we do not speak). */
+  readonly serverVersions: readonly string[];
+
+  constructor(clientVersions: readonly string[], serverVersions: readonly string[], context: StuiErrorContext = {}) {
+    super(
+      "EVERSION",
+      `no common protocol version: client speaks [${clientVersions.join(", ")}], server [${serverVersions.join(", ")}]`,
+      context,
+    );
+    this.name = "StuiVersionError";
+    this.clientVersions = clientVersions;
+    this.serverVersions = serverVersions;
+  }
+}
+
+/** The error class each code comes as. */
+export interface StuiErrorByCode {
+  ETIMEOUT: StuiError;
+  ECONNECTION: StuiError;
+  EPROTOCOL: StuiError;
+  EVALIDATION: StuiValidationError;
+  ETOOLARGE: StuiError;
+  EREMOTE: StuiRemoteError;
+  EVERSION: StuiVersionError;
+  ECLOSED: StuiError;
+  EABORTED: StuiError;
+}
+
+/**
+ * True when `e` is a {@link StuiError}, and when `code` is given, one with that code.
+ *
+ * ```ts
+ * if (isStuiError(e, "EREMOTE")) console.log(e.kind, e.data);
+ * ```
+ */
+export function isStuiError<C extends StuiErrorCode = StuiErrorCode>(e: unknown, code?: C): e is StuiErrorByCode[C] {
+  return e instanceof StuiError && (code === undefined || e.code === code);
+}
+
+/**
+ * True when `e` is an error reply from the server, and when `kind` is given, one of that kind;
+ * narrows `data` to the kind's shape.
+ *
+ * ```ts
+ * if (isRemoteError(e, "syntaxError")) console.log(e.data.line, e.data.column);
+ * ```
+ */
+export function isRemoteError<K extends ErrorKind = ErrorKind>(e: unknown, kind?: K): e is StuiRemoteError<K> {
+  return e instanceof StuiRemoteError && (kind === undefined || e.kind === kind);
+}

@@ -1,0 +1,136 @@
+/**
+ * Helpers for the client's own tests: transports to loop over, unique loopback addresses, and
+ * small raw ZeroMQ servers that are TEST DOUBLES — they speak just enough of the wire to script
+ * a situation the reference server (@stui/testkit) will not produce on purpose: garbage replies,
+ * dropped replies, a REP socket. They never pretend to be Pharo: every identity they report says
+ * "test double". Not exported from the package.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as zmq from "zeromq";
+
+export const TRANSPORTS = ["tcp", "ipc"] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+/** A free TCP port on loopback (bind to 0, read it, let go). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** A fresh loopback address nobody else uses: a free tcp port, or an ipc path in the temp dir. */
+export async function uniqueAddress(transport: TransportName): Promise<string> {
+  if (transport === "tcp") return `tcp://127.0.0.1:${await freePort()}`;
+  return `ipc://${join(tmpdir(), `stui-${process.pid}-${randomBytes(6).toString("hex")}.sock`)}`;
+}
+
+/** The identity test doubles report where the protocol asks for one. */
+export const DOUBLE_IDENTITY = { name: "client-test-double", version: "0", implementation: "test double (not Pharo)" } as const;
+
+/** A ping result from a test double (shape only; nothing measured). */
+export function doublePingResult(echo?: string): Record<string, unknown> {
+  return { ...(echo !== undefined ? { echo } : {}), status: "running", uptimeMs: 0, server: DOUBLE_IDENTITY, protocolVersions: ["1.0"], sessions: 0 };
+}
+
+/** What a scripted double's handler gets: the parsed request, if it parsed. */
+export interface DoubleRequest {
+  id: unknown;
+  method: unknown;
+  params: Record<string, unknown>;
+  raw: string;
+}
+
+/**
+ * What a handler answers: an object (sent as JSON), a string (sent as is, e.g. garbage), or
+ * undefined (no reply: the request is dropped).
+ */
+export type DoubleAnswer = object | string | undefined;
+export type DoubleHandler = (request: DoubleRequest, n: number) => DoubleAnswer | Promise<DoubleAnswer>;
+
+export interface RawDouble {
+  readonly endpoint: string;
+  /** Every request received, in order. */
+  readonly received: DoubleRequest[];
+  close(): Promise<void>;
+}
+
+function parse(raw: string): DoubleRequest {
+  try {
+    const m = JSON.parse(raw) as { id?: unknown; method?: unknown; params?: Record<string, unknown> };
+    return { id: m.id, method: m.method, params: m.params ?? {}, raw };
+  } catch {
+    return { id: undefined, method: undefined, params: {}, raw };
+  }
+}
+
+/** A JSON-RPC success reply to `request` (for handlers). */
+export function ok(request: DoubleRequest, result: object): object {
+  return { jsonrpc: "2.0", id: request.id, result };
+}
+
+/**
+ * A ROUTER test double that answers each request (concurrently) with what `handler` says,
+ * echoing the routing frames it came with. `n` counts requests from 1.
+ */
+export async function startRouterDouble(endpoint: string, handler: DoubleHandler): Promise<RawDouble> {
+  const socket = new zmq.Router({ linger: 0 });
+  await socket.bind(endpoint);
+  const received: DoubleRequest[] = [];
+  let sending = Promise.resolve();
+  const loop = (async () => {
+    for await (const frames of socket) {
+      const payload = frames[frames.length - 1]!;
+      const prefix = frames.slice(0, -1);
+      const request = parse(payload.toString("utf8"));
+      received.push(request);
+      const n = received.length;
+      void Promise.resolve(handler(request, n)).then((answer) => {
+        if (answer === undefined || socket.closed) return;
+        const text = typeof answer === "string" ? answer : JSON.stringify(answer);
+        sending = sending.then(() => (socket.closed ? undefined : socket.send([...prefix, text]))).catch(() => undefined);
+      });
+    }
+  })();
+  return {
+    endpoint: socket.lastEndpoint ?? endpoint,
+    received,
+    async close() {
+      socket.close();
+      await loop;
+    },
+  };
+}
+
+/** A REP test double: strictly one request, one reply (it cannot drop a reply and go on). */
+export async function startRepDouble(endpoint: string, handler: (request: DoubleRequest, n: number) => object): Promise<RawDouble> {
+  const socket = new zmq.Reply({ linger: 0 });
+  await socket.bind(endpoint);
+  const received: DoubleRequest[] = [];
+  const loop = (async () => {
+    for await (const [payload] of socket) {
+      const request = parse(payload!.toString("utf8"));
+      received.push(request);
+      await socket.send(JSON.stringify(handler(request, received.length)));
+    }
+  })().catch(() => undefined); // a send racing close() is the only way here
+  return {
+    endpoint: socket.lastEndpoint ?? endpoint,
+    received,
+    async close() {
+      socket.close();
+      await loop;
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
