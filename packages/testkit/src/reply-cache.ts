@@ -1,0 +1,51 @@
+import type { RequestId } from "@stui/client/protocol";
+
+/**
+ * The server's cache of replies by request id: a bounded LRU of promises of reply texts.
+ *
+ * A request re-sent with an id whose reply is still being computed gets the same promise (so the
+ * handler runs once and both senders receive the same reply); one re-sent after its reply went
+ * out gets the cached text. The oldest entries are evicted first; an evicted pending entry still
+ * answers the requests already waiting on it.
+ */
+export class ReplyCache {
+  private readonly entries = new Map<string, Promise<string>>();
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`replyCacheSize must be a non-negative integer, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** `1` and `"1"` are different ids. */
+  static key(id: RequestId): string {
+    return typeof id === "number" ? `n:${id}` : `s:${id}`;
+  }
+
+  get(id: RequestId): Promise<string> | undefined {
+    const key = ReplyCache.key(id);
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(id: RequestId, reply: Promise<string>): void {
+    if (this.capacity === 0) return;
+    const key = ReplyCache.key(id);
+    this.entries.delete(key);
+    this.entries.set(key, reply);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
