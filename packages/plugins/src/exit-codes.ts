@@ -1,0 +1,31 @@
+/**
+ * The exit codes of every `stui` command. Documented in `stui --help` and README.md;
+ * a test pins this table to the help text so the two cannot drift apart.
+ */
+export const EXIT = {
+  /** Everything went well. */
+  ok: 0,
+  /** The script threw, rejected, or exited with a non-zero code of its own. */
+  scriptError: 1,
+  /** Bad command line: unknown command or option, missing script. */
+  usage: 2,
+  /** A call needed a permission class that was not granted (or was denied). */
+  permissionDenied: 3,
+  /** The STUI server did not answer (nothing listening at the endpoint, or no reply in time). */
+  unreachable: 4,
+  /** The script ran longer than --timeout and was killed. */
+  timeout: 124,
+  /** Interrupted by Ctrl-C (SIGINT). */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success
+  1    script error (the script threw, rejected or exited non-zero)
+  2    usage error (bad command line)
+  3    permission denied (a call needed a permission that was not granted)
+  4    server unreachable (no STUI server answered at the endpoint)
+  124  timeout (the script ran longer than --timeout and was killed)
+  130  interrupted (Ctrl-C)`;

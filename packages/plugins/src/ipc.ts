@@ -1,0 +1,110 @@
+// The messages between the host (parent, holds the ZeroMQ client) and the sandboxed
+// script (child, holds nothing but this channel). Every child message is untrusted:
+// the host validates its shape and checks each call's permissions itself.
+//
+//   child (sandbox)                         host
+//   ── {t:"plugin", name, description, permissions} ──▶  approve? (TTY prompt)
+//   ◀── {t:"start"} ─────────────────────────────────────
+//   ── {t:"call", id, method, params, timeoutMs?} ──────▶  permissionsFor → grants
+//   ◀── {t:"result", id, ok, value | error} ─────────────  (forwarded to @stui/client)
+//   ── {t:"has", id, permission} ───────────────────────▶
+//   ◀── {t:"result", id, ok: true, value: boolean} ──────
+//   ── {t:"done"} | {t:"error", error} ─────────────────▶  then the child exits
+
+import type { Permission } from "@stui/client/protocol";
+import { StuiError, type StuiErrorCode } from "./script-api.js";
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  kind?: string;
+  data?: unknown;
+  stack?: string;
+}
+
+export type ChildMessage =
+  | { t: "call"; id: number; method: string; params: unknown; timeoutMs?: number }
+  | { t: "has"; id: number; permission: string }
+  | { t: "plugin"; name: string; description: string; permissions: string[] }
+  | { t: "not-plugin" }
+  | { t: "done" }
+  | { t: "error"; error: SerializedError };
+
+export type HostMessage =
+  | { t: "result"; id: number; ok: true; value: unknown }
+  | { t: "result"; id: number; ok: false; error: SerializedError }
+  | { t: "start" };
+
+/** Environment variable telling the sandbox runtime what to do: "run" or "describe". */
+export const MODE_ENV = "STUI_SANDBOX_MODE";
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const e = error as Error & { code?: unknown; kind?: unknown; data?: unknown };
+    const out: SerializedError = { name: e.name, message: e.message };
+    if (typeof e.code === "string") out.code = e.code;
+    if (typeof e.kind === "string") out.kind = e.kind;
+    if (e.data !== undefined) out.data = jsonSafe(e.data);
+    if (typeof e.stack === "string") out.stack = e.stack;
+    return out;
+  }
+  return { name: "Error", message: String(error) };
+}
+
+/** Turn a serialized host error back into a StuiError (or a plain Error). */
+export function deserializeError(s: SerializedError): Error {
+  if (s.name === "StuiError" && typeof s.code === "string") {
+    return new StuiError(s.code as StuiErrorCode, s.message, s.kind, s.data);
+  }
+  const e = new Error(s.message);
+  e.name = s.name;
+  return e;
+}
+
+/** A permissionDenied error shaped like the protocol's own (EREMOTE, kind permissionDenied). */
+export function permissionDeniedError(method: string, permission: Permission, message: string): StuiError {
+  return new StuiError("EREMOTE", message, "permissionDenied", { kind: "permissionDenied", method, permission });
+}
+
+/** Narrow an untrusted child message; undefined when it is not one we understand. */
+export function parseChildMessage(m: unknown): ChildMessage | undefined {
+  if (typeof m !== "object" || m === null) return undefined;
+  const r = m as Record<string, unknown>;
+  switch (r.t) {
+    case "call":
+      if (typeof r.id !== "number" || typeof r.method !== "string") return undefined;
+      if (r.timeoutMs !== undefined && (typeof r.timeoutMs !== "number" || !(r.timeoutMs > 0))) return undefined;
+      return { t: "call", id: r.id, method: r.method, params: r.params ?? {}, ...(typeof r.timeoutMs === "number" ? { timeoutMs: r.timeoutMs } : {}) };
+    case "has":
+      if (typeof r.id !== "number" || typeof r.permission !== "string") return undefined;
+      return { t: "has", id: r.id, permission: r.permission };
+    case "plugin":
+      if (typeof r.name !== "string" || typeof r.description !== "string" || !Array.isArray(r.permissions)) return undefined;
+      if (!r.permissions.every((p) => typeof p === "string")) return undefined;
+      return { t: "plugin", name: r.name, description: r.description, permissions: r.permissions as string[] };
+    case "not-plugin":
+    case "done":
+      return { t: r.t };
+    case "error": {
+      const e = r.error as Record<string, unknown> | undefined;
+      if (typeof e !== "object" || e === null || typeof e.message !== "string") return undefined;
+      const out: SerializedError = { name: typeof e.name === "string" ? e.name : "Error", message: e.message };
+      if (typeof e.code === "string") out.code = e.code;
+      if (typeof e.kind === "string") out.kind = e.kind;
+      if (typeof e.stack === "string") out.stack = e.stack;
+      if (e.data !== undefined) out.data = e.data;
+      return { t: "error", error: out };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function jsonSafe(v: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(v));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,295 @@
+// `stui repl`: a Smalltalk workspace on one session. Lines are gathered until the
+// brackets, strings and comments balance, then evaluated; `:commands` inspect and
+// browse. History persists in $STUI_HOME/repl_history (~/.stui by default).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
+import { stuiHome } from "./bundle.js";
+import { EXIT, type ExitCode } from "./exit-codes.js";
+import type { Connector } from "./host.js";
+
+export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line.
+Workspace variables persist:  total := 3 + 4   then   total * 2
+Commands:
+  :inspect <expr>        inspect the value of an expression (class, slots, elements)
+  :browse <Class>        class definition, comment, hierarchy, protocols (add " class" for the class side)
+  :method <Class>>sel    a method's source (Class class>>sel for the class side)
+  :vars                  the session's workspace variables
+  :help                  this text
+  :quit                  close the session and leave (also Ctrl-D)`;
+
+/**
+ * True when `source` can be sent as it is: no open string, comment or bracket.
+ * Smalltalk: 'strings' ('' inside), "comments", $c character literals, ( [ {.
+ */
+export function isComplete(source: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "'") {
+      const end = source.indexOf("'", i + 1);
+      if (end < 0) return false;
+      i = end;
+      // '' is a quote inside the string: keep scanning the same string.
+      while (source[i + 1] === "'") {
+        const next = source.indexOf("'", i + 2);
+        if (next < 0) return false;
+        i = next;
+      }
+    } else if (c === '"') {
+      const end = source.indexOf('"', i + 1);
+      if (end < 0) return false;
+      i = end;
+    } else if (c === "$") {
+      i++;
+    } else if (c === "(" || c === "[" || c === "{") {
+      depth++;
+    } else if (c === ")" || c === "]" || c === "}") {
+      depth--;
+    }
+  }
+  return depth <= 0;
+}
+
+interface RemoteError {
+  code?: string;
+  kind?: string;
+  message: string;
+  data?: unknown;
+}
+
+export function formatValue(result: EvaluateResult): string {
+  const v = result.value;
+  return `${v.printString}${v.truncated ? " …(truncated)" : ""}  "${v.className}"`;
+}
+
+/** An error, with the line and column of Smalltalk syntax errors pointed at in the source. */
+export function formatError(error: unknown, source?: string): string {
+  const e = error as RemoteError;
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  if (e.kind === "syntaxError" && typeof data.line === "number" && typeof data.column === "number") {
+    const lines = [`Syntax error at line ${data.line}, column ${data.column}: ${String(data.description ?? e.message)}`];
+    const line = source?.split("\n")[data.line - 1];
+    if (line !== undefined) lines.push(`  ${line}`, `  ${" ".repeat(Math.max(0, data.column - 1))}^`);
+    return lines.join("\n");
+  }
+  if (e.kind === "evaluationError") {
+    const frames = Array.isArray(data.frames) ? (data.frames as { printString?: string; method?: string; line?: number }[]) : [];
+    const doIt = frames.find((f) => f.line !== undefined && String(f.method ?? "").endsWith(">>DoIt"));
+    const head = `${String(data.exceptionClass ?? "Error")}: ${String(data.messageText || data.description || e.message)}${doIt ? ` (line ${doIt.line})` : ""}`;
+    const shown = frames.slice(0, 8).map((f) => `  ${f.printString ?? f.method ?? "?"}${f.line !== undefined ? `  line ${f.line}` : ""}`);
+    return [head, ...shown, ...(frames.length > 8 ? [`  … ${frames.length - 8} more frames`] : [])].join("\n");
+  }
+  if (e.kind === "timeout") return `Timeout: the evaluation ran longer than ${String(data.timeoutMs ?? "its limit")}ms and was stopped`;
+  if (e.kind) return `${e.kind}: ${e.message}`;
+  return `${e.code ? `${e.code}: ` : ""}${e.message ?? String(error)}`;
+}
+
+export function formatInspect(r: InspectResult): string {
+  const lines = [`${r.printString}  "${r.className}"  (handle ${r.handle}, identityHash ${r.identityHash})`];
+  for (const s of r.namedSlots) lines.push(`  ${s.name}: ${s.value.printString}  "${s.value.className}"`);
+  const indexed = r.indexed as { total?: number; offset?: number; elements?: { index?: number; value?: { printString: string; className: string } }[] };
+  if ((indexed.total ?? 0) > 0) {
+    lines.push(`  ${indexed.total} indexed element${indexed.total === 1 ? "" : "s"}:`);
+    for (const [i, el] of (indexed.elements ?? []).entries()) {
+      lines.push(`  [${el.index ?? (indexed.offset ?? 0) + i + 1}] ${el.value?.printString ?? "?"}  "${el.value?.className ?? "?"}"`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function formatBrowse(r: ClassBrowseResult): string {
+  const lines = [`${r.name}${r.side === "class" ? " class" : ""}  (package ${r.package})`, r.definition, ""];
+  lines.push(`superclasses: ${r.superclasses.join(" → ") || "(none)"}`);
+  lines.push(`subclasses: ${r.subclasses.join(", ") || "(none)"}`);
+  lines.push(`comment: ${r.comment ?? "(no comment)"}`);
+  for (const p of r.protocols) lines.push(`  ${p.name}: ${p.selectors.join(" ")}`);
+  return lines.join("\n");
+}
+
+export function formatMethod(r: MethodGetResult): string {
+  return [`${r.className}${r.side === "class" ? " class" : ""}>>${r.selector}  [${r.protocol}]  (package ${r.package}${r.isExtension ? ", extension" : ""})`, r.source].join("\n");
+}
+
+/** "Point>>x", "Point class>>new", "Point >> #x" → class, selector, side. */
+export function parseMethodRef(text: string): { className: string; selector: string; side: "instance" | "class" } | undefined {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(\s+class)?\s*>>\s*#?(\S+)\s*$/.exec(text);
+  if (!m?.[1] || !m[3]) return undefined;
+  return { className: m[1], selector: m[3], side: m[2] ? "class" : "instance" };
+}
+
+export interface ReplOptions {
+  connect: Connector;
+  endpoint: string;
+  input: Readable;
+  output: Writable;
+  errorOutput: Writable;
+  /** Show prompts, keep history: true when stdin is a terminal. */
+  terminal: boolean;
+  json?: boolean;
+  /** How long the first ping may take before the server counts as unreachable. */
+  connectTimeoutMs?: number | undefined;
+  /** Where history persists; defaults to $STUI_HOME/repl_history. */
+  historyFile?: string;
+}
+
+function loadHistory(file: string): string[] {
+  try {
+    // The file is oldest first; readline wants newest first.
+    return readFileSync(file, "utf8").split("\n").filter(Boolean).reverse();
+  } catch {
+    return [];
+  }
+}
+
+export async function runRepl(options: ReplOptions): Promise<ExitCode> {
+  const out = (text: string): void => void options.output.write(`${text}\n`);
+  const err = (text: string): void => void options.errorOutput.write(`${text}\n`);
+  let conn;
+  try {
+    conn = await options.connect();
+    await conn.call("ping", {}, { timeoutMs: options.connectTimeoutMs ?? 5000, signal: AbortSignal.timeout(options.connectTimeoutMs ?? 5000) });
+  } catch (error) {
+    await conn?.close().catch(() => undefined);
+    err(`stui: server unreachable at ${options.endpoint}: ${(error as Error).message}`);
+    return EXIT.unreachable;
+  }
+  const api: StuiApi = createApi(conn);
+  let sessionId: string;
+  try {
+    sessionId = (await api.session.create({ clientName: "stui repl", protocolVersions: [PROTOCOL_VERSION] })).sessionId;
+  } catch (error) {
+    await conn.close().catch(() => undefined);
+    err(`stui: could not open a session: ${formatError(error)}`);
+    return EXIT.scriptError;
+  }
+
+  const historyFile = options.historyFile ?? path.join(stuiHome(), "repl_history");
+  const rl = createInterface({
+    input: options.input,
+    output: options.terminal ? options.output : undefined,
+    terminal: options.terminal,
+    history: options.terminal ? loadHistory(historyFile) : [],
+    historySize: 1000,
+    prompt: "st> ",
+  });
+  if (options.terminal) {
+    rl.on("history", (history: string[]) => {
+      try {
+        mkdirSync(path.dirname(historyFile), { recursive: true });
+        writeFileSync(historyFile, [...history].reverse().join("\n") + "\n");
+      } catch (error) {
+        err(`stui: could not save history to ${historyFile}: ${(error as Error).message}`);
+      }
+    });
+    out(`Connected to ${options.endpoint}, session ${sessionId}. :help for commands, :quit to leave.`);
+  }
+
+  let buffer = "";
+  rl.on("SIGINT", () => {
+    // Ctrl-C drops an unfinished entry; on an empty line it leaves.
+    if (buffer) {
+      buffer = "";
+      out("(cancelled)");
+      rl.setPrompt("st> ");
+      rl.prompt();
+    } else rl.close();
+  });
+
+  const report = (input: string, result: { ok: true; value: unknown; text: string } | { ok: false; error: unknown }): void => {
+    if (options.json) {
+      const e = result.ok ? undefined : (result.error as RemoteError);
+      out(JSON.stringify(result.ok ? { input, ok: true, result: result.value } : { input, ok: false, error: { code: e?.code, kind: e?.kind, message: e?.message ?? String(result.error), data: e?.data } }));
+    } else if (result.ok) out(result.text);
+    else out(formatError(result.error, input));
+  };
+
+  const run = async (input: string): Promise<boolean> => {
+    const trimmed = input.trim();
+    if (!trimmed) return true;
+    if (trimmed.startsWith(":")) {
+      const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
+      const arg = trimmed.slice(1 + command.length).trim();
+      try {
+        switch (command) {
+          case "q":
+          case "quit":
+          case "exit":
+            return false;
+          case "help":
+          case "h":
+            out(REPL_HELP);
+            return true;
+          case "inspect":
+          case "i": {
+            if (!arg) return out("usage: :inspect <expression>"), true;
+            const r = await api.inspect({ sessionId, expression: arg });
+            report(arg, { ok: true, value: r, text: formatInspect(r) });
+            return true;
+          }
+          case "browse":
+          case "b": {
+            const m = /^([A-Za-z_][A-Za-z0-9_]*)(\s+class)?$/.exec(arg);
+            if (!m?.[1]) return out("usage: :browse <Class> [class]"), true;
+            const r = await api.class.browse({ className: m[1], side: m[2] ? "class" : "instance" });
+            report(arg, { ok: true, value: r, text: formatBrowse(r) });
+            return true;
+          }
+          case "method":
+          case "m": {
+            const ref = parseMethodRef(arg);
+            if (!ref) return out("usage: :method <Class>>selector  (or <Class> class>>selector)"), true;
+            const r = await api.method.get(ref);
+            report(arg, { ok: true, value: r, text: formatMethod(r) });
+            return true;
+          }
+          case "vars": {
+            const r = await api.session.restore({ sessionId });
+            const text = r.variables.length ? r.variables.map((v) => `${v.name} := ${v.value.printString}  "${v.value.className}"`).join("\n") : "(no workspace variables)";
+            report(trimmed, { ok: true, value: r.variables, text });
+            return true;
+          }
+          default:
+            out(`unknown command :${command}${rest.length ? "" : ""} (try :help)`);
+            return true;
+        }
+      } catch (error) {
+        report(arg, { ok: false, error });
+        return true;
+      }
+    }
+    try {
+      const r = await api.evaluate({ sessionId, code: input });
+      report(input, { ok: true, value: r, text: formatValue(r) });
+    } catch (error) {
+      report(input, { ok: false, error });
+    }
+    return true;
+  };
+
+  let keepGoing = true;
+  if (options.terminal) rl.prompt();
+  for await (const line of rl) {
+    buffer = buffer ? `${buffer}\n${line}` : line;
+    if (!buffer.trim().startsWith(":") && !isComplete(buffer)) {
+      rl.setPrompt("... ");
+      if (options.terminal) rl.prompt();
+      continue;
+    }
+    const input = buffer;
+    buffer = "";
+    rl.setPrompt("st> ");
+    keepGoing = await run(input);
+    if (!keepGoing) break;
+    if (options.terminal) rl.prompt();
+  }
+  // End of input in the middle of an entry: send what there is (the server says what is wrong).
+  if (keepGoing && buffer.trim()) await run(buffer);
+  rl.close();
+  await api.session.close({ sessionId }).catch(() => undefined);
+  await conn.close().catch(() => undefined);
+  return EXIT.ok;
+}

@@ -1,0 +1,153 @@
+// The sandbox side of `@stui/plugins`. The host's esbuild step resolves every
+// `import … from "@stui/plugins"` in a script to this file, so a script gets the same
+// names as the editor sees in src/index.ts, but calls travel over the IPC channel to
+// the host, which checks each one's permissions and forwards it to Pharo.
+// Evaluated before the script's own modules (the generated entry imports it first).
+
+import { PROTOCOL_VERSION, createApi, type CallOptions, type CommandName, type Permission, type Transport } from "@stui/client/protocol";
+import { MODE_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
+import { StuiError, definePlugin, isPlugin, isStuiError, type ScriptClient, type ScriptSession, type StuiScript } from "../script-api.js";
+import { lockdown } from "./lockdown.js";
+
+export { StuiError, definePlugin, isPlugin, isStuiError };
+export type * from "../script-api.js";
+
+lockdown();
+
+type Waiter = { resolve(value: unknown): void; reject(error: Error): void };
+
+const send = (message: ChildMessage, then?: () => void): void => {
+  if (!process.send) throw new Error("@stui/plugins: this script must be run by `stui run`");
+  process.send(message, undefined, {}, () => then?.());
+};
+
+const pending = new Map<number, Waiter>();
+let nextId = 1;
+let refs = 0;
+let onStart: (() => void) | undefined;
+
+// The IPC channel keeps the process alive only while the script waits for the host.
+const ref = (): void => {
+  if (refs++ === 0) process.channel?.ref();
+};
+const unref = (): void => {
+  if (--refs === 0) process.channel?.unref();
+};
+process.channel?.unref();
+
+process.on("message", (raw: unknown) => {
+  const m = raw as HostMessage;
+  if (m.t === "start") {
+    onStart?.();
+    return;
+  }
+  if (m.t !== "result") return;
+  const waiter = pending.get(m.id);
+  if (!waiter) return;
+  pending.delete(m.id);
+  unref();
+  if (m.ok) waiter.resolve(m.value);
+  else waiter.reject(deserializeError(m.error));
+});
+
+function request(message: { t: "call"; method: string; params: unknown; timeoutMs?: number } | { t: "has"; permission: string }, signal?: AbortSignal): Promise<unknown> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    ref();
+    signal?.addEventListener(
+      "abort",
+      () => {
+        // The host still finishes the call; its answer is dropped.
+        if (pending.delete(id)) {
+          unref();
+          reject(signal.reason);
+        }
+      },
+      { once: true },
+    );
+    send({ ...message, id } as ChildMessage);
+  });
+}
+
+const transport: Transport = {
+  call(method: CommandName, params: unknown, options?: CallOptions) {
+    const message = { t: "call" as const, method, params: params ?? {}, ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+    return request(message, options?.signal) as never;
+  },
+};
+
+const client = Object.assign(createApi(transport), { call: transport.call.bind(transport) }) as ScriptClient;
+
+let sessionId: Promise<string> | undefined;
+const clientName = (process.env.STUI_CLIENT_NAME ?? "stui run").slice(0, 128) || "stui run";
+
+const session: ScriptSession = {
+  id() {
+    sessionId ??= client.session.create({ clientName, protocolVersions: [PROTOCOL_VERSION] }).then(
+      (r) => r.sessionId,
+      (error: unknown) => {
+        sessionId = undefined;
+        throw error;
+      },
+    );
+    return sessionId;
+  },
+  async evaluate(code, options) {
+    return client.evaluate({ ...options, code, sessionId: await session.id() });
+  },
+  async inspect(params, options) {
+    return client.inspect({ ...params, sessionId: await session.id() } as Parameters<typeof client.inspect>[0], options);
+  },
+  async restore() {
+    return client.session.restore({ sessionId: await session.id() });
+  },
+  async close() {
+    const id = sessionId;
+    sessionId = undefined;
+    if (id) await client.session.close({ sessionId: await id });
+  },
+};
+
+const stuiObject: StuiScript = Object.freeze({
+  client,
+  session,
+  args: Object.freeze(process.argv.slice(2)),
+  permissions: Object.freeze({ has: (permission: Permission) => request({ t: "has", permission }) as Promise<boolean> }),
+});
+
+Object.defineProperty(globalThis, "stui", { value: stuiObject, writable: false, configurable: false, enumerable: false });
+
+let reported = false;
+function fail(error: unknown): void {
+  if (reported) return;
+  reported = true;
+  process.exitCode = 1;
+  send({ t: "error", error: serializeError(error) }, () => process.exit(1));
+}
+process.on("uncaughtException", fail);
+
+/** Called by the generated entry once the script module has been evaluated. @internal */
+export async function __stuiStart(script: { default?: unknown }): Promise<void> {
+  const describe = process.env[MODE_ENV] === "describe";
+  const plugin = script.default;
+  if (isPlugin(plugin)) {
+    const declaration = { t: "plugin" as const, name: plugin.name, description: plugin.description, permissions: [...plugin.permissions] };
+    if (describe) return send(declaration, () => process.exit(0));
+    ref();
+    await new Promise<void>((resolve) => {
+      onStart = resolve;
+      send(declaration);
+    });
+    unref();
+    try {
+      await plugin.run(stuiObject);
+    } catch (error) {
+      return fail(error);
+    }
+  } else if (describe) {
+    return send({ t: "not-plugin" }, () => process.exit(0));
+  }
+  if (!reported) send({ t: "done" });
+}
