@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));
 const SANDBOX_DIR = path.dirname(RUNTIME);
@@ -153,6 +153,21 @@ function sandboxResolver(): EsbuildPlugin {
       build.onResolve({ filter: /^zeromq(\/.*)?$/ }, () => ({
         errors: [{ text: `"zeromq" cannot be used in a stui script: the sandbox reaches Pharo only through the host` }],
       }));
+      // A bundle lives elsewhere than its sources: give each of the user's own modules
+      // its original import.meta.url / filename / dirname, so new URL("./data.txt",
+      // import.meta.url) still finds files beside the script.
+      build.onLoad({ filter: /\.(c|m)?(t|j)sx?$/ }, async (args) => {
+        if (args.path.split(path.sep).includes("node_modules") || args.path.startsWith(SANDBOX_DIR)) return undefined;
+        const source = await readFile(args.path, "utf8");
+        if (!source.includes("import.meta.")) return undefined;
+        const contents = source
+          .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll("import.meta.filename", JSON.stringify(args.path))
+          .replaceAll("import.meta.dirname", JSON.stringify(path.dirname(args.path)));
+        const ext = path.extname(args.path).slice(1);
+        const loader = ext.endsWith("x") ? (ext.includes("t") ? "tsx" : "jsx") : ext.includes("t") ? "ts" : "js";
+        return { contents, loader };
+      });
       build.onLoad({ filter: /\.node$/ }, (args) => ({
         errors: [{ text: `native addon ${args.path} cannot be loaded in a stui script (the sandbox refuses native addons)` }],
       }));

@@ -41,7 +41,7 @@ ${EXIT_CODES_HELP}
 
 function runHelp(): string {
   const perms = PERMISSION_CLASSES.map((p) => `  ${pad(allowFlag(p), 18)}grant "${p}": ${PERMISSIONS[p]}`).join("\n");
-  const denies = PERMISSION_CLASSES.map((p) => `  ${pad(denyFlag(p), 18)}refuse "${p}", even if an --allow flag or a prompt would grant it`).join("\n");
+  const denies = PERMISSION_CLASSES.map((p) => `  ${pad(denyFlag(p), 18)}refuse "${p}", even if an allow flag or a prompt would grant it`).join("\n");
   return `Usage: stui run <script.ts|.js|plugin-name> [options] [-- script args]
 
 Runs a script (a plain module using the global \`stui\`, or a plugin made with
