@@ -119,6 +119,8 @@ export interface SessionStoreOptions {
  */
 export class SessionStore {
   private readonly sessions = new Map<string, TestSession>();
+  /** No session expires before this (a lower bound: refreshing only moves expiries later). */
+  private earliestExpiry = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: SessionStoreOptions) {}
 
@@ -143,6 +145,7 @@ export class SessionStore {
       now,
     );
     this.sessions.set(id, session);
+    this.earliestExpiry = Math.min(this.earliestExpiry, session.expiresAt);
     return session;
   }
 
@@ -181,10 +184,17 @@ export class SessionStore {
   /** Drops every session whose idle timeout has passed. */
   sweep(): void {
     const now = this.options.now();
-    for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
+    if (now < this.earliestExpiry) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [id, session] of this.sessions) {
+      if (session.expiresAt <= now) this.sessions.delete(id);
+      else earliest = Math.min(earliest, session.expiresAt);
+    }
+    this.earliestExpiry = earliest;
   }
 
   clear(): void {
     this.sessions.clear();
+    this.earliestExpiry = Number.POSITIVE_INFINITY;
   }
 }

@@ -238,7 +238,8 @@ class ReferenceServer implements TestServer {
         void this.answer(frames);
       }
     } catch (error) {
-      if (!this.closing) throw error;
+      // The socket failed under the loop: nothing more will be served; let the test see why.
+      if (!this.closing) this.violations.push({ method: null, requestId: null, schema: "server", problems: [], value: error, message: `the receive loop stopped: ${describe(error)}` });
     }
   }
 
