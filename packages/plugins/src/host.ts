@@ -256,7 +256,7 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
     grants.declare(declaration);
     const missing = grants.declaredButNotGranted();
     if (missing.length > 0 && options.prompter) {
-      const ok = await options.prompter.confirm(`Plugin "${name}": ${description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/N]`);
+      const ok = await options.prompter.confirm(`Plugin "${name}": ${description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
       if (ok) grants.approveDeclaration();
     }
     reply({ t: "start" });

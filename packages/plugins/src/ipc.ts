@@ -12,7 +12,7 @@
 //   ── {t:"done"} | {t:"error", error} ─────────────────▶  then the child exits
 
 import type { Permission } from "@stui/client/protocol";
-import { StuiError, type StuiErrorCode } from "./script-api.js";
+import { StuiError, isStuiErrorCode } from "./script-api.js";
 
 export interface SerializedError {
   name: string;
@@ -54,8 +54,9 @@ export function serializeError(error: unknown): SerializedError {
 
 /** Turn a serialized host error back into a StuiError (or a plain Error). */
 export function deserializeError(s: SerializedError): Error {
-  if (s.name === "StuiError" && typeof s.code === "string") {
-    return new StuiError(s.code as StuiErrorCode, s.message, s.kind, s.data);
+  // Any StuiError subclass of @stui/client (StuiRemoteError, …) becomes the script's StuiError.
+  if (/^Stui\w*Error$/.test(s.name) && isStuiErrorCode(s.code)) {
+    return new StuiError(s.code, s.message, s.kind, s.data);
   }
   const e = new Error(s.message);
   e.name = s.name;

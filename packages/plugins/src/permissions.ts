@@ -135,7 +135,7 @@ export function denyFlag(p: Permission): string {
 
 function promptText(method: CommandName, permission: Permission, declaration: PluginDeclaration | undefined): string {
   const who = declaration ? `Plugin "${declaration.name}"` : "The script";
-  return `${who} calls ${method}, which needs the "${permission}" permission (${PERMISSIONS[permission]})\nAllow? [y]es once / [n]o / [a]lways for this run`;
+  return `${who} calls ${method}, which needs the "${permission}" permission: ${PERMISSIONS[permission]}\nAllow? y = this call, n = refuse for this run, a = always for this run [y/n/a]`;
 }
 
 /** The message a refused call rejects with; it always says how to get the permission. */

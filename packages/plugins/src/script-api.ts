@@ -99,6 +99,12 @@ export function isPlugin(value: unknown): value is Plugin {
  */
 export type StuiErrorCode = "ETIMEOUT" | "ECONNECTION" | "EPROTOCOL" | "EVALIDATION" | "EREMOTE" | "ECLOSED" | "EVERSION";
 
+export const STUI_ERROR_CODES: readonly StuiErrorCode[] = ["ETIMEOUT", "ECONNECTION", "EPROTOCOL", "EVALIDATION", "EREMOTE", "ECLOSED", "EVERSION"];
+
+export function isStuiErrorCode(code: unknown): code is StuiErrorCode {
+  return typeof code === "string" && (STUI_ERROR_CODES as readonly string[]).includes(code);
+}
+
 /**
  * A failed call. Permission refusals by the host are `EREMOTE` errors of kind
  * `permissionDenied`, exactly as a server's own refusal would be.
@@ -118,10 +124,12 @@ export class StuiError extends Error {
   }
 }
 
-/** True when `error` is a StuiError (from the host or @stui/client), optionally with that code. */
+/**
+ * True when `error` is a StuiError (from the host, or any of @stui/client's StuiError
+ * subclasses: StuiRemoteError, …), optionally with that code.
+ */
 export function isStuiError(error: unknown, code?: StuiErrorCode): error is StuiError {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error) || !/^Stui\w*Error$/.test(error.name)) return false;
   const c = (error as { code?: unknown }).code;
-  if (error.name !== "StuiError" || typeof c !== "string") return false;
-  return code === undefined || c === code;
+  return isStuiErrorCode(c) && (code === undefined || c === code);
 }

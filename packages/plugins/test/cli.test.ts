@@ -1,0 +1,159 @@
+// The `stui` command as a user runs it: list, run by plugin name, unreachable server,
+// the REPL through piped stdin and through a pseudo-terminal, the permission prompt.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/exit-codes.js";
+import { HAS_SCRIPT, STUI_BIN, freePort, pty, stui } from "./cli-helpers.js";
+import { FIXTURES, tempDir } from "./helpers.js";
+import { handlers } from "./scripted-handlers.js";
+
+let server: TestServer;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
+  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+});
+afterAll(async () => {
+  server.assertNoViolations();
+  await server.close();
+});
+
+describe("stui list", () => {
+  it("lists the plugins of STUI_PLUGIN_PATH with name, description and permissions, without running plain scripts", async () => {
+    const r = await stui(["list", "--json"], { env: { ...env, STUI_PLUGIN_PATH: path.join(FIXTURES, "plugins") } });
+    expect(r.code).toBe(EXIT.ok);
+    const listed = JSON.parse(r.stdout) as { source: string; plugins: { file: string; name?: string; description?: string; permissions?: string[]; error?: string }[] };
+    expect(listed.source).toBe("STUI_PLUGIN_PATH");
+    const byFile = Object.fromEntries(listed.plugins.map((p) => [path.basename(p.file), p]));
+    expect(byFile["evaluator.ts"]).toMatchObject({ name: "evaluator", description: "Evaluates 3 + 4 in a session", permissions: ["read", "eval"] });
+    expect(byFile["reader.ts"]).toMatchObject({ name: "reader", permissions: ["read"] });
+    expect(byFile["plain-script.ts"]?.error).toContain("not a plugin");
+    expect(byFile["bad-permission.ts"]?.error).toContain("unknown permission classes: root");
+    expect(r.stdout + r.stderr).not.toContain("PLAIN SCRIPT RAN");
+  });
+
+  it("reads the folder from package.json \"stui\": { \"plugins\" } and prints a table", async () => {
+    const project = tempDir();
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "p", stui: { plugins: "tools" } }));
+    mkdirSync(path.join(project, "tools"));
+    writeFileSync(path.join(project, "tools", "evaluator.ts"), readFileSync(path.join(FIXTURES, "plugins", "evaluator.ts")));
+    const r = await stui(["list"], { cwd: project, env: { ...env, STUI_PLUGIN_PATH: "" } });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("(from package.json): tools");
+    expect(r.stdout).toMatch(/^evaluator\s+read,eval\s+Evaluates 3 \+ 4 in a session$/m);
+  });
+
+  it("stui run <name> finds a plugin in the plugin folder", async () => {
+    const r = await stui(["run", "evaluator", "--allow-read", "--allow-eval"], { env: { ...env, STUI_PLUGIN_PATH: path.join(FIXTURES, "plugins") } });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("ANSWER 7");
+  });
+});
+
+describe("server unreachable", () => {
+  it("stui run exits 4 and says where it looked", async () => {
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const r = await stui(["run", "examples/hello.ts", "--allow-all", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" } });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toContain(endpoint);
+  });
+
+  it("stui repl exits 4", async () => {
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const r = await stui(["repl", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" }, input: "3 + 4\n" });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toContain(`server unreachable at ${endpoint}`);
+  });
+});
+
+describe("stui repl, piped stdin", () => {
+  it("evaluates entries (multi-line too), keeps variables, runs :commands, shows errors with line and column", async () => {
+    const input = [
+      "3 + 4",
+      "total := 3 + 4",
+      "total",
+      "  * 2",
+      "1/0",
+      ":inspect 3 @ 4",
+      ":browse Point",
+      ":method Point>>x",
+      ":vars",
+      ":help",
+      // An unfinished entry at the end of input is sent as it is.
+      "1 to: 3 do: [:i | i printString",
+    ].join("\n");
+    // "total\n  * 2" is complete after its first line, so it is two entries; send the
+    // multi-line one as a block instead:
+    const r = await stui(["repl"], { env, input: input.replace("total\n  * 2", "(total\n  * 2)") });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    const out = r.stdout;
+    expect(out).toContain('7  "SmallInteger"');
+    expect(out).toContain("ZeroDivide: ZeroDivide (scripted) (line 1)");
+    expect(out).toContain('(3@4)  "Point"  (handle h1, identityHash 4242)');
+    expect(out).toContain('  x: 3  "SmallInteger"');
+    expect(out).toContain("Object subclass: #Point");
+    expect(out).toContain("Point>>x  [accessing]");
+    expect(out).toContain('total := 7  "SmallInteger"');
+    expect(out).toContain(":inspect <expr>");
+    expect(out).toContain("Syntax error at line 1, column 31: ']' expected (scripted)");
+    expect(out).toContain("  1 to: 3 do: [:i | i printString\n" + " ".repeat(32) + "^");
+    expect(server.sessions.list()).toHaveLength(0);
+  });
+
+  it("multi-line entries are joined: an open bracket continues on the next line", async () => {
+    // "(total\n  * 2)" is not in the scripted table; "3 +\n4" would not be either. The
+    // double knows "total := 3 + 4" only on one line, so check the joining through the
+    // error it answers, which quotes the code it received.
+    const r = await stui(["repl", "--json"], { env, input: "#(1 2\n3)\n" });
+    expect(r.code).toBe(EXIT.ok);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { input: string; ok: boolean; error?: { message: string } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.input).toBe("#(1 2\n3)");
+    expect(lines[0]?.error?.message).toContain('"#(1 2\\n3)"');
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)("in a pseudo-terminal (util-linux script)", () => {
+  it("the REPL prompts, prints results, saves history, and recalls it next time", async () => {
+    const home = tempDir("stui-home-");
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} repl`;
+    const first = pty(command, { env: { ...env, STUI_HOME: home } });
+    await first.expect(/st> /);
+    first.send("3 + 4\r");
+    await first.expect(/7 {2}"SmallInteger"/);
+    await first.expect(/st> /);
+    first.send(":quit\r");
+    expect(await first.done).toBe(0);
+    expect(readFileSync(path.join(home, "repl_history"), "utf8")).toContain("3 + 4");
+
+    const second = pty(command, { env: { ...env, STUI_HOME: home } });
+    await second.expect(/st> /);
+    second.send("\x1b[A\r"); // arrow up: the last entry, 3 + 4
+    await second.expect(/7 {2}"SmallInteger"/);
+    second.send(":quit\r");
+    expect(await second.done).toBe(0);
+  });
+
+  it("a missing grant asks once; 'a' (always) lets the script finish", async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} run examples/hello.ts --allow-read`;
+    const run = pty(command, { env });
+    await run.expect(/needs the "eval" permission[\s\S]*Allow\?.*\[y\/n\/a\] /);
+    run.send("a\r");
+    await run.expect(/total \* 2 = 14/);
+    expect(await run.done).toBe(EXIT.ok);
+    expect(run.output.match(/Allow\?/g)).toHaveLength(1);
+  });
+
+  it("answering 'n' refuses: exit 3", async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} run examples/hello.ts --allow-read`;
+    const run = pty(command, { env });
+    await run.expect(/Allow\?.*\[y\/n\/a\] /);
+    run.send("n\r");
+    expect(await run.done).toBe(EXIT.permissionDenied);
+  });
+});

@@ -1,0 +1,132 @@
+// The examples, run by the real `stui` command against the real test server
+// (@stui/testkit) whose Smalltalk tier is SCRIPTED test doubles (scripted-handlers.ts):
+// fixed answers, no Smalltalk is evaluated.
+
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/exit-codes.js";
+import { stui } from "./cli-helpers.js";
+import { tempDir } from "./helpers.js";
+import { handlers } from "./scripted-handlers.js";
+
+let server: TestServer;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
+  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+});
+afterAll(async () => {
+  server.assertNoViolations();
+  await server.close();
+});
+
+const liveSessions = (): number => server.sessions.list().length;
+
+describe("examples/hello.ts", () => {
+  it("pings, evaluates, keeps a workspace variable; the host closes the session", async () => {
+    const r = await stui(["run", "examples/hello.ts", "--allow-read", "--allow-eval"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("server: stui-test-server");
+    expect(r.stdout).toContain("3 + 4 = 7 (SmallInteger)");
+    expect(r.stdout).toContain("total * 2 = 14");
+    expect(liveSessions()).toBe(0);
+  });
+
+  it("without --allow-eval and without a terminal: exit 3, and the message names the flag", async () => {
+    const r = await stui(["run", "examples/hello.ts", "--allow-read"], { env });
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain("--allow-eval");
+    expect(liveSessions()).toBe(0);
+  });
+
+  it("--allow-all --deny-eval: deny wins (exit 3)", async () => {
+    const r = await stui(["run", "examples/hello.ts", "--allow-all", "--deny-eval"], { env });
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain("--deny-eval refuses");
+  });
+
+  it("--json prints one JSON summary on stdout", async () => {
+    const r = await stui(["run", "examples/hello.ts", "--allow-read", "--allow-eval", "--json"], { env });
+    expect(r.code).toBe(EXIT.ok);
+    const summary = JSON.parse(r.stdout) as { status: string; exitCode: number; calls: number; sessionsOpened: number; endpoint: string };
+    expect(summary).toMatchObject({ status: "ok", exitCode: 0, calls: 5, sessionsOpened: 1, endpoint: server.endpoint });
+    expect(r.stderr).toContain("total * 2 = 14");
+  });
+});
+
+describe("examples/uncommented-classes.ts", () => {
+  it("lists the classes of a package without a comment", async () => {
+    const r = await stui(["run", "examples/uncommented-classes.ts", "--allow-read", "--", "Collections-Abstract"], { env });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toBe(["Collections-Abstract: 2 of 4 classes have no comment", "  ArrayedCollection", "  HashedCollection", ""].join("\n"));
+  });
+
+  it("as a plugin it is refused what it did not declare, and needs its args", async () => {
+    const r = await stui(["run", "examples/uncommented-classes.ts", "--allow-read"], { env });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stderr).toContain("usage: stui run examples/uncommented-classes.ts");
+  });
+});
+
+describe("examples/class-diagram.ts", () => {
+  it("writes the hierarchy as a Mermaid file under the granted folder", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "collection.mmd");
+    const r = await stui(["run", "examples/class-diagram.ts", "--allow-read", `--allow-fs-write=${dir}`, "--", "Collection", out], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("wrote collection.mmd: 7 classes under Collection");
+    expect(readFileSync(out, "utf8")).toBe(
+      [
+        "classDiagram",
+        "  class Collection",
+        "  Collection <|-- HashedCollection",
+        "  Collection <|-- SequenceableCollection",
+        "  class HashedCollection",
+        "  HashedCollection : tally",
+        "  HashedCollection : array",
+        "  HashedCollection <|-- Set",
+        "  class SequenceableCollection",
+        "  SequenceableCollection <|-- ArrayedCollection",
+        "  SequenceableCollection <|-- OrderedCollection",
+        "  class Set",
+        "  class ArrayedCollection",
+        "  ArrayedCollection <|-- Array",
+        "  class OrderedCollection",
+        "  OrderedCollection : array",
+        "  OrderedCollection : firstIndex",
+        "  OrderedCollection : lastIndex",
+        "  class Array",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("without the file-system grant it cannot write (exit 1, no file)", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "collection.mmd");
+    const r = await stui(["run", "examples/class-diagram.ts", "--allow-read", "--", "Collection", out], { env });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stderr).toContain("ERR_ACCESS_DENIED");
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("examples/method-source.ts (takes arguments)", () => {
+  it("prints each method named, reports unknown ones, exits 1 if any failed", async () => {
+    const r = await stui(["run", "examples/method-source.ts", "--allow-read", "--", "Point>>x", "Point>>nope", "--no-source"], { env });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stdout).toBe("Point>>x  [accessing]  Kernel-BasicObjects\n");
+    expect(r.stderr).toContain("Point>>nope: selectorNotFound");
+  });
+
+  it("prints the source without --no-source", async () => {
+    const r = await stui(["run", "examples/method-source.ts", "--allow-read", "--", "Point>>y"], { env });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toBe("Point>>y  [accessing]  Kernel-BasicObjects\n    y\n    \t^ y\n");
+  });
+});
