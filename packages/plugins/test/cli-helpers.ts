@@ -43,7 +43,7 @@ export const HAS_SCRIPT = spawnSync("script", ["--version"], { encoding: "utf8" 
  * `send(text)` types. Nothing here sleeps: it waits for output or exit.
  */
 export function pty(command: string, options: { env?: NodeJS.ProcessEnv; cwd?: string }) {
-  const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { cwd: options.cwd ?? REPO, env: { ...process.env, TERM: "dumb", ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { cwd: options.cwd ?? REPO, env: { ...process.env, TERM: "xterm", ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   let exited: number | null | undefined;
   const listeners = new Set<() => void>();
