@@ -245,6 +245,8 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   };
 
   const handleDeclaration = async (name: string, description: string, permissions: string[]): Promise<void> => {
+    // One declaration per run: a second one could not widen what was shown and approved.
+    if (summary.plugin || grants.declaration) return;
     const unknown = permissions.filter((p) => !isPermission(p));
     if (unknown.length > 0) {
       reported = { name: "Error", message: `plugin "${name}" declares unknown permission classes: ${unknown.join(", ")}` };
