@@ -14,6 +14,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));
 const SANDBOX_DIR = path.dirname(RUNTIME);
+/** Files of the host's own runtime (this package's src and the generated protocol). */
+const RUNTIME_DIRS = [path.dirname(SANDBOX_DIR), path.dirname(fileURLToPath(import.meta.resolve("@stui/client/protocol")))].map((d) => d + path.sep);
+const scriptSources = (inputs: string[]): string[] => inputs.filter((f) => !RUNTIME_DIRS.some((d) => f.startsWith(d)));
 const BUNDLE_FORMAT = 1;
 
 export interface Bundle {
@@ -21,8 +24,10 @@ export interface Bundle {
   file: string;
   /** The folder holding it (the child may read it). */
   dir: string;
-  /** Absolute paths of every source file that went into the bundle (for --watch). */
+  /** Absolute paths of every file that went into the bundle (the cache checks them all). */
   inputs: string[];
+  /** The script's own sources: inputs without the host's runtime files (what --watch watches). */
+  sources: string[];
   /** Whether this run reused a cached bundle. */
   cached: boolean;
 }
@@ -69,7 +74,7 @@ export async function bundleScript(scriptPath: string, options: { cacheDir?: str
   const dir = path.join(cacheRoot, sha256(`${BUNDLE_FORMAT}\0${script}`).slice(0, 24));
   const file = path.join(dir, "script.mjs");
   const cached = await readManifest(dir, script);
-  if (cached) return { file, dir, inputs: Object.keys(cached.inputs), cached: true };
+  if (cached) return { file, dir, inputs: Object.keys(cached.inputs), sources: scriptSources(Object.keys(cached.inputs)), cached: true };
 
   const esbuild = await import("esbuild");
   let result;
@@ -111,7 +116,7 @@ export async function bundleScript(scriptPath: string, options: { cacheDir?: str
   const tmpManifest = `${tmp}.json`;
   await writeFile(tmpManifest, JSON.stringify(manifest));
   await rename(tmpManifest, path.join(dir, "manifest.json"));
-  return { file, dir, inputs, cached: false };
+  return { file, dir, inputs, sources: scriptSources(inputs), cached: false };
 }
 
 /** Whether the module at `scriptPath` has a default export (read statically, nothing runs). */
@@ -137,7 +142,7 @@ function sandboxResolver(): EsbuildPlugin {
         args.importer.startsWith(SANDBOX_DIR) ? { path: "runtime-protocol", namespace: "stui" } : undefined,
       );
       build.onLoad({ filter: /^runtime-protocol$/, namespace: "stui" }, () => {
-        const gen = path.dirname(fileURLToPath(import.meta.resolve("@stui/client/protocol")));
+        const gen = RUNTIME_DIRS[1]!.slice(0, -1);
         return {
           contents: `export { createApi } from ${JSON.stringify(path.join(gen, "client.ts"))};\nexport { PROTOCOL_VERSION } from ${JSON.stringify(path.join(gen, "commands.ts"))};\n`,
           loader: "ts",

@@ -69,7 +69,7 @@ export interface RunSummary {
   sessionsOpened: number;
   sessionsClosedByHost: number;
   error?: { message: string; code?: string; kind?: string };
-  /** Source files of the bundle (for --watch); empty when the build failed. */
+  /** The script's source files (for --watch; without the host's runtime); empty when the build failed. */
   inputs: string[];
   bundleCached?: boolean;
 }
@@ -178,8 +178,8 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
     }
     throw error;
   }
-  summary.inputs = bundle.inputs;
-  options.onInputs?.(bundle.inputs);
+  summary.inputs = bundle.sources;
+  options.onInputs?.(bundle.sources);
   summary.bundleCached = bundle.cached;
   if (options.signal?.aborted) {
     await closeConnection();
@@ -311,6 +311,13 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
 
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("exit", (code, signal) => resolve({ code, signal }));
+    child.on("error", (error) => {
+      // The child could not be started (no exit event follows).
+      if (child.pid === undefined) {
+        log(`stui: could not start the sandbox: ${error.message}`);
+        resolve({ code: 1, signal: null });
+      }
+    });
   });
   if (timer) clearTimeout(timer);
   options.signal?.removeEventListener("abort", onAbort);

@@ -43,7 +43,12 @@ export const HAS_SCRIPT = spawnSync("script", ["--version"], { encoding: "utf8" 
  * `send(text)` types. Nothing here sleeps: it waits for output or exit.
  */
 export function pty(command: string, options: { env?: NodeJS.ProcessEnv; cwd?: string }) {
-  const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { cwd: options.cwd ?? REPO, env: { ...process.env, TERM: "xterm", ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+  return interactive("script", ["-q", "-e", "-c", command, "/dev/null"], { ...options, env: { TERM: "xterm", ...options.env } });
+}
+
+/** Like pty(), without a terminal: a command with piped stdio to talk to. */
+export function interactive(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }) {
+  const child = spawn(command, args, { cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   let exited: number | null | undefined;
   const listeners = new Set<() => void>();
@@ -59,7 +64,8 @@ export function pty(command: string, options: { env?: NodeJS.ProcessEnv; cwd?: s
     notify();
   });
   const done = new Promise<number | null>((resolve) =>
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
+      if (signal) output += `\n[killed by ${signal}]`;
       exited = code;
       notify();
       resolve(code);
@@ -93,6 +99,9 @@ export function pty(command: string, options: { env?: NodeJS.ProcessEnv; cwd?: s
     },
     end(): void {
       child.stdin.end();
+    },
+    kill(signal: NodeJS.Signals): void {
+      child.kill(signal);
     },
     done,
   };

@@ -6,7 +6,7 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
-import { HAS_SCRIPT, STUI_BIN, freePort, pty, stui } from "./cli-helpers.js";
+import { HAS_SCRIPT, STUI_BIN, freePort, interactive, pty, stui } from "./cli-helpers.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 import { handlers } from "./scripted-handlers.js";
 
@@ -51,6 +51,22 @@ describe("stui list", () => {
     const r = await stui(["run", "evaluator", "--allow-read", "--allow-eval"], { env: { ...env, STUI_PLUGIN_PATH: path.join(FIXTURES, "plugins") } });
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toContain("ANSWER 7");
+  });
+});
+
+describe("stui run --watch", () => {
+  it("runs the script again when it changes; Ctrl-C (SIGINT) stops it with exit 130", async () => {
+    const dir = tempDir();
+    const script = path.join(dir, "watched.ts");
+    writeFileSync(script, `console.log("version 1");\n`);
+    const run = interactive(process.execPath, [STUI_BIN, "run", "--watch", script], { env });
+    await run.expect(/version 1/);
+    await run.expect(/watching 1 file for changes/);
+    writeFileSync(script, `console.log("version 2");\n`);
+    await run.expect(/version 2/);
+    await run.expect(/watching 1 file for changes/);
+    run.kill("SIGINT");
+    expect(await run.done).toBe(EXIT.interrupted);
   });
 });
 
