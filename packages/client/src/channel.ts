@@ -55,10 +55,10 @@ export class PeerWatch {
   connected = false;
   connects = 0;
   disconnects = 0;
-  readonly #socket: zmq.Socket;
 
   constructor(socket: zmq.Socket) {
-    this.#socket = socket;
+    // The observer is closed together with its socket. Closing it first would leave zeromq.js's
+    // event-emitter loop with a rejected receive (ENOTSOCK) that nobody can catch.
     socket.events.on("connect", () => {
       this.connected = true;
       this.connects++;
@@ -67,10 +67,6 @@ export class PeerWatch {
       this.connected = false;
       this.disconnects++;
     });
-  }
-
-  close(): void {
-    if (!this.#socket.events.closed) this.#socket.events.close();
   }
 }
 

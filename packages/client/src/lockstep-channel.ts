@@ -186,7 +186,6 @@ export class LockstepChannel implements Channel {
       this.#watch = new PeerWatch(socket);
       socket.connect(this.endpoint);
     } catch (cause) {
-      this.#watch?.close();
       socket.close();
       throw new StuiError("ECONNECTION", `cannot connect to ${this.endpoint}: ${(cause as Error).message}`, { endpoint: this.endpoint, cause });
     }
@@ -204,7 +203,6 @@ export class LockstepChannel implements Channel {
   }
 
   #discardSocket(): void {
-    this.#watch?.close();
     this.#watch = undefined;
     this.#socket?.close();
     this.#socket = undefined;

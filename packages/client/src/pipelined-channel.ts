@@ -50,7 +50,6 @@ export class PipelinedChannel implements Channel {
     try {
       socket.connect(endpoint);
     } catch (cause) {
-      this.#watch.close();
       socket.close();
       throw new StuiError("ECONNECTION", `cannot connect to ${endpoint}: ${(cause as Error).message}`, { endpoint, cause });
     }
@@ -79,7 +78,6 @@ export class PipelinedChannel implements Channel {
     this.#closed = true;
     for (const p of [...this.#pending.values()]) this.#fail(p, closedError(p.x, this.endpoint));
     this.#outbox.length = 0;
-    this.#watch.close();
     this.#socket.close();
   }
 

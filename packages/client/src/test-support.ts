@@ -46,6 +46,8 @@ export interface DoubleRequest {
   method: unknown;
   params: Record<string, unknown>;
   raw: string;
+  /** The frames before the payload, as the server socket got them (ROUTER: identity first). */
+  prefix: Buffer[];
 }
 
 /**
@@ -62,12 +64,12 @@ export interface RawDouble {
   close(): Promise<void>;
 }
 
-function parse(raw: string): DoubleRequest {
+function parse(raw: string, prefix: Buffer[]): DoubleRequest {
   try {
     const m = JSON.parse(raw) as { id?: unknown; method?: unknown; params?: Record<string, unknown> };
-    return { id: m.id, method: m.method, params: m.params ?? {}, raw };
+    return { id: m.id, method: m.method, params: m.params ?? {}, raw, prefix };
   } catch {
-    return { id: undefined, method: undefined, params: {}, raw };
+    return { id: undefined, method: undefined, params: {}, raw, prefix };
   }
 }
 
@@ -89,7 +91,7 @@ export async function startRouterDouble(endpoint: string, handler: DoubleHandler
     for await (const frames of socket) {
       const payload = frames[frames.length - 1]!;
       const prefix = frames.slice(0, -1);
-      const request = parse(payload.toString("utf8"));
+      const request = parse(payload.toString("utf8"), prefix);
       received.push(request);
       const n = received.length;
       void Promise.resolve(handler(request, n)).then((answer) => {
@@ -116,7 +118,7 @@ export async function startRepDouble(endpoint: string, handler: (request: Double
   const received: DoubleRequest[] = [];
   const loop = (async () => {
     for await (const [payload] of socket) {
-      const request = parse(payload!.toString("utf8"));
+      const request = parse(payload!.toString("utf8"), []);
       received.push(request);
       await socket.send(JSON.stringify(handler(request, received.length)));
     }
