@@ -71,11 +71,14 @@ export async function runHostBench(): Promise<{ lines: string[]; hostOverTsx: nu
     // Warm-up (fills the bundle cache and tsx's transform cache), then alternate.
     for (const [cmd, args] of [host, direct]) {
       const r = await timeCommand(cmd, [...args], env);
-      if (!r.output.includes("total * 2 = 14")) throw new Error(`${path.basename(cmd)} ${args.join(" ")} did not work:\n${r.output}`);
+      if (r.code !== 0 || !r.output.includes("total * 2 = 14")) throw new Error(`${path.basename(cmd)} ${args.join(" ")} did not work:\n${r.output}`);
     }
     for (let i = 0; i < RUNS; i++) {
-      times.host.push((await timeCommand(host[0], [...host[1]], env)).ms);
-      times.tsx.push((await timeCommand(direct[0], [...direct[1]], env)).ms);
+      for (const [side, [cmd, args]] of [["host", host], ["tsx", direct]] as const) {
+        const r = await timeCommand(cmd, [...args], env);
+        if (r.code !== 0) throw new Error(`${side} run ${i + 1} exited ${r.code}:\n${r.output}`);
+        times[side].push(r.ms);
+      }
     }
   } finally {
     await server.close();
