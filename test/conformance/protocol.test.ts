@@ -306,6 +306,21 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
       expect(retry).toEqual(first);
     });
 
+    it("a numeric id is scoped to its connection: two clients both using id 1 each get their own reply", async () => {
+      //  A ──session.create id=1 (name a)──▶ server ──▶ session a
+      //  B ──session.create id=1 (name b)──▶ server ──▶ session b   (not A's cached reply)
+      const names = [`num-a-${uniqueId()}`, `num-b-${uniqueId()}`];
+      const replies = [];
+      for (const clientName of names) {
+        replies.push(await dealer().request(envelope("session.create", { clientName, protocolVersions: [PROTOCOL_VERSION] }, { id: 1 })));
+      }
+      const [a, b] = replies.map((r) => expectResult(r, "session.create").sessionId);
+      opened.push(a!, b!);
+      expect(a).not.toBe(b);
+      const listed = expectResult(await call(dealer(), "session.list", {}), "session.list").sessions;
+      expect(listed.filter((s) => names.includes(s.clientName)).map((s) => s.clientName).sort()).toEqual([...names].sort());
+    });
+
     it("the same id pipelined twice gets two equal replies", async () => {
       const client = dealer();
       const clientName = `pipelined-${uniqueId()}`;

@@ -19,13 +19,19 @@ export class ReplyCache {
     return this.entries.size;
   }
 
-  /** `1` and `"1"` are different ids. */
-  static key(id: RequestId): string {
-    return typeof id === "number" ? `n:${id}` : `s:${id}`;
+  /**
+   * The cache key of a request id. A string id is a retry token, shared across
+   * connections (a client reopening its socket after a timeout gets its reply);
+   * a numeric id is scoped to the connection (`route`) it arrived on, so two
+   * clients that both count from 1 never see each other's replies.
+   * `1` and `"1"` are different ids.
+   */
+  static key(id: RequestId, route = ""): string {
+    return typeof id === "number" ? `n:${id}@${route}` : `s:${id}`;
   }
 
-  get(id: RequestId): Promise<string> | undefined {
-    const key = ReplyCache.key(id);
+  get(id: RequestId, route = ""): Promise<string> | undefined {
+    const key = ReplyCache.key(id, route);
     const entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -34,9 +40,9 @@ export class ReplyCache {
     return entry;
   }
 
-  set(id: RequestId, reply: Promise<string>): void {
+  set(id: RequestId, reply: Promise<string>, route = ""): void {
     if (this.capacity === 0) return;
-    const key = ReplyCache.key(id);
+    const key = ReplyCache.key(id, route);
     this.entries.delete(key);
     this.entries.set(key, reply);
     while (this.entries.size > this.capacity) {

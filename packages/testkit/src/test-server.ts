@@ -265,7 +265,7 @@ class ReferenceServer implements TestServer {
     }
     let reply: string;
     try {
-      reply = await this.process(body);
+      reply = await this.process(body, prefix.map((frame) => frame.toString("hex")).join("/"));
     } catch (error) {
       // Only a bug in this server gets here; answer anyway, and keep it for the test to see.
       const detail = `test server failure: ${describe(error)}`;
@@ -288,7 +288,8 @@ class ReferenceServer implements TestServer {
     });
   }
 
-  private async process(body: Buffer[]): Promise<string> {
+  /** `route` names the connection the request came on (its routing frames), for the reply cache. */
+  private async process(body: Buffer[], route: string): Promise<string> {
     const size = body.reduce((sum, frame) => sum + frame.length, 0);
     if (size > this.maxMessageBytes) {
       return this.envelopeError(null, "messageTooLarge", { limitBytes: this.maxMessageBytes, actualBytes: size },
@@ -319,13 +320,13 @@ class ReferenceServer implements TestServer {
       return this.envelopeError(request.id, "unsupportedVersion", { requested: [request.stui], supported: [...this.supportedVersions] },
         `Unsupported protocol version: ${request.stui}`);
     }
-    const cached = this.cache.get(request.id);
+    const cached = this.cache.get(request.id, route);
     if (cached) {
       this.stats.cacheHits++;
       return cached;
     }
     const reply = this.dispatch(request);
-    this.cache.set(request.id, reply);
+    this.cache.set(request.id, reply, route);
     return reply;
   }
 
