@@ -60,7 +60,7 @@ const median = (xs: number[]): number => {
 
 export async function runHostBench(): Promise<{ lines: string[]; hostOverTsx: number }> {
   const { startTestServer } = await import("@stui/testkit");
-  const { handlers } = await import("../packages/plugins/test/scripted-handlers.js");
+  const { handlers } = await import("../examples/scripted-handlers.js");
   const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
   const env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: mkdtempSync(path.join(tmpdir(), "stui-bench-")) };
   const tsx = path.join(REPO, "node_modules", ".bin", "tsx");

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { stui } from "./cli-helpers.js";
 import { tempDir } from "./helpers.js";
-import { handlers } from "./scripted-handlers.js";
+import { handlers } from "../../../examples/scripted-handlers.js";
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@
  * scripted); it never parses or runs code. The class table is invented, shaped like a
  * small corner of a Pharo image. Try the examples against it by hand:
  *
- *   npx stui-test-server --endpoint tcp://127.0.0.1:5599 --handlers packages/plugins/test/scripted-handlers.ts
+ *   npx stui-test-server --endpoint tcp://127.0.0.1:5599 --handlers examples/scripted-handlers.ts
  *   STUI_ENDPOINT=tcp://127.0.0.1:5599 npx stui run examples/hello.ts --allow-read --allow-eval
  */
 import type { ClassSummary, Value } from "@stui/client/protocol";
