@@ -121,7 +121,9 @@ export function decodeReply(bytes: Uint8Array | string, endpoint?: string): Deco
   }
   let msg: unknown;
   try {
-    msg = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    msg = JSON.parse(
+      typeof bytes === "string" ? bytes : Buffer.isBuffer(bytes) ? bytes.toString("utf8") : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"),
+    );
   } catch (cause) {
     throw new StuiError("EPROTOCOL", `reply is not JSON: ${(cause as Error).message}`, { endpoint, cause });
   }

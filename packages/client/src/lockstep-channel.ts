@@ -42,8 +42,10 @@ export class LockstepChannel implements Channel {
   #queue: Job[] = [];
   #running = false;
   #closed = false;
-  /** Ends the attempt in flight early (abort, close). */
-  #interrupt: ((o: Outcome) => void) | undefined;
+  /** Why the socket was closed under the attempt in flight (abort, close), if it was. */
+  #interrupted: "aborted" | "closed" | undefined;
+  /** The receive/send timeout last set on the socket (a native option: set only on change). */
+  #socketTimeout = -1;
 
   constructor(endpoint: string) {
     checkEndpoint(endpoint);
@@ -54,19 +56,15 @@ export class LockstepChannel implements Channel {
   exchange(x: Exchange): Promise<DecodedReply> {
     if (this.#closed) return Promise.reject(closedError(x, this.endpoint));
     if (x.signal?.aborted) return Promise.reject(abortedError(x, this.endpoint));
+    if (!this.#running) return this.#runJob(x);
     return new Promise<DecodedReply>((resolve, reject) => {
-      const job: Job = { x, resolve, reject, running: false, stopListening: () => {} };
+      const job: Job = { x, resolve, reject, stopListening: noop };
       job.stopListening = onAbort(x.signal, () => {
-        if (job.running) {
-          this.#interrupt?.({ kind: "aborted" });
-        } else {
-          const i = this.#queue.indexOf(job);
-          if (i >= 0) this.#queue.splice(i, 1);
-          reject(abortedError(x, this.endpoint));
-        }
+        const i = this.#queue.indexOf(job);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(abortedError(x, this.endpoint));
       });
       this.#queue.push(job);
-      void this.#pump();
     });
   }
 
@@ -77,26 +75,28 @@ export class LockstepChannel implements Channel {
       job.stopListening();
       job.reject(closedError(job.x, this.endpoint));
     }
-    this.#interrupt?.({ kind: "closed" });
+    if (this.#running) this.#interrupted = "closed";
     this.#discardSocket();
   }
 
-  async #pump(): Promise<void> {
-    if (this.#running) return;
+  /** Runs one exchange with the socket to itself, then starts the next queued one. */
+  async #runJob(x: Exchange): Promise<DecodedReply> {
     this.#running = true;
+    const stopListening = onAbort(x.signal, () => {
+      // Closing the socket ends the pending send/receive at once; #run opens a fresh one.
+      this.#interrupted = "aborted";
+      this.#discardSocket();
+    });
     try {
-      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
-        job.running = true;
-        try {
-          job.resolve(await this.#run(job.x));
-        } catch (e) {
-          job.reject(e);
-        } finally {
-          job.stopListening();
-        }
-      }
+      return await this.#run(x);
     } finally {
+      stopListening();
       this.#running = false;
+      const next = this.#queue.shift();
+      if (next) {
+        next.stopListening();
+        this.#runJob(next.x).then(next.resolve, next.reject);
+      }
     }
   }
 
@@ -158,30 +158,34 @@ export class LockstepChannel implements Channel {
     throw new StuiError("ETIMEOUT", `${method}: no attempts left`, context);
   }
 
-  #attempt(socket: zmq.Request, x: Exchange): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
-      let done = false;
-      const settle = (o: Outcome): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.#interrupt = undefined;
-        resolve(o);
-      };
-      const timer = setTimeout(() => settle({ kind: "timeout" }), x.timeoutMs);
-      this.#interrupt = settle;
-      socket.send(x.request.text).then(
-        () => socket.receive().then(
-          (frames) => settle({ kind: "reply", frame: frames[frames.length - 1] ?? Buffer.alloc(0) }),
-          (error: unknown) => settle({ kind: "error", error }),
-        ),
-        (error: unknown) => settle({ kind: "error", error }),
-      );
-    });
+  /**
+   * One send and its reply, with ZeroMQ's own send/receive timeouts (no JS timer per call): a
+   * timeout rejects with EAGAIN. Closing the socket (abort, close) also ends a pending receive
+   * with EAGAIN, so #interrupted says which it was.
+   */
+  async #attempt(socket: zmq.Request, x: Exchange): Promise<Outcome> {
+    if (this.#socketTimeout !== x.timeoutMs) {
+      socket.receiveTimeout = x.timeoutMs;
+      socket.sendTimeout = x.timeoutMs;
+      this.#socketTimeout = x.timeoutMs;
+    }
+    this.#interrupted = undefined;
+    try {
+      await socket.send(x.request.text);
+      const frames = await socket.receive();
+      return { kind: "reply", frame: frames[frames.length - 1] ?? Buffer.alloc(0) };
+    } catch (error) {
+      const interrupted = this.#interrupted;
+      this.#interrupted = undefined;
+      if (interrupted) return { kind: interrupted };
+      if ((error as { code?: unknown }).code === "EAGAIN") return { kind: "timeout" };
+      return { kind: "error", error };
+    }
   }
 
   #open(): zmq.Request {
     const socket = new zmq.Request({ linger: 0, reconnectInterval: 100 });
+    this.#socketTimeout = -1;
     try {
       this.#watch = new PeerWatch(socket);
       socket.connect(this.endpoint);
@@ -213,9 +217,10 @@ interface Job {
   x: Exchange;
   resolve: (r: DecodedReply) => void;
   reject: (e: unknown) => void;
-  running: boolean;
   stopListening: () => void;
 }
+
+function noop(): void {}
 
 type Outcome =
   | { kind: "reply"; frame: Buffer }

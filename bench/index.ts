@@ -1,0 +1,25 @@
+// `npm run bench`: every benchmark of the repository, one table after another, and one summary
+// line last:
+//   bench: typed/raw=<ratio> pipelined/lockstep=<ratio> p99_5clients_ms=<number>
+// preceded by `host/tsx=<ratio>` when the scripting host's bench (bench/host.ts) is there.
+// Not part of `npm test`: numbers depend on the machine and its load.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { runClientBench } from "./client.js";
+
+const hostBench = fileURLToPath(new URL("./host.ts", import.meta.url));
+
+let hostLine: string | undefined;
+if (existsSync(hostBench)) {
+  const { runHostBench } = (await import("./host.js")) as { runHostBench: () => Promise<{ lines: string[]; hostOverTsx: number }> };
+  const host = await runHostBench();
+  for (const line of host.lines) console.log(line);
+  console.log("");
+  hostLine = `host/tsx=${host.hostOverTsx.toFixed(2)}`;
+}
+
+const client = await runClientBench();
+for (const line of client.lines) console.log(line);
+const { typedOverRaw, pipelinedOverLockstep, p99FiveClientsMs } = client.summary;
+if (hostLine !== undefined) console.log(hostLine);
+console.log(`bench: typed/raw=${typedOverRaw.toFixed(3)} pipelined/lockstep=${pipelinedOverLockstep.toFixed(2)} p99_5clients_ms=${p99FiveClientsMs.toFixed(3)}`);
