@@ -110,6 +110,28 @@ function codecCost(): { encodeUs: number; decodeUs: number; parseUs: number } {
   };
 }
 
+/** The server's ceiling: a bare DEALER keeping IN_FLIGHT pings in flight, JSON only. */
+async function rawPipelined(endpoint: string, ms: number): Promise<number> {
+  const socket = new zmq.Dealer({ linger: 0 });
+  socket.connect(endpoint);
+  let n = 0;
+  let received = 0;
+  const send = (): Promise<void> => socket.send(["", JSON.stringify({ jsonrpc: "2.0", id: `rawp-${++n}`, stui: "1.0", method: "ping", params: {} })]);
+  try {
+    for (let i = 0; i < IN_FLIGHT; i++) await send();
+    const end = performance.now() + ms;
+    for await (const frames of socket) {
+      JSON.parse(frames[frames.length - 1]!.toString());
+      received++;
+      if (performance.now() >= end) break;
+      await send();
+    }
+  } finally {
+    socket.close();
+  }
+  return received / (ms / 1000);
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -157,6 +179,10 @@ export async function runClientBench(): Promise<ClientBenchResult> {
     const pipeCounts = await Promise.all(Array.from({ length: IN_FLIGHT }, () => loopFor(SECONDS * 1000, () => pipelined.ping())));
     const pipelinedPerS = pipeCounts.reduce((a, b) => a + b, 0) / SECONDS;
 
+    // The same load on a bare DEALER: how fast the server itself can go.
+    await rawPipelined(endpoint, WARMUP_MS / 2);
+    const rawPipelinedPerS = await rawPipelined(endpoint, SECONDS * 1000);
+
     // five lock-step clients at once; every call's latency.
     const five: StuiClient[] = [];
     for (let i = 0; i < 5; i++) five.push(await connect({ endpoint, mode: "lockstep", timeoutMs: 5000 }));
@@ -188,6 +214,8 @@ export async function runClientBench(): Promise<ClientBenchResult> {
       `| raw zeromq.js REQ ping (JSON only)  | ${fmt(rawPerS).padStart(8)} round trips/s        |                 |        |`,
       `| typed client ping, lock-step (REQ)  | ${fmt(typedPerS).padStart(8)} calls/s             | ≥ 0.90 × raw    |        |`,
       `| typed client ping, pipelined (${IN_FLIGHT})   | ${fmt(pipelinedPerS).padStart(8)} calls/s             | ≥ 5 × lock-step |        |`,
+      `| raw zeromq.js DEALER, ${IN_FLIGHT} in flight   | ${fmt(rawPipelinedPerS).padStart(8)} round trips/s        | (server ceiling) |       |`,
+      `|   raw pipelined/raw lock-step       | ${fmt(rawPipelinedPerS / rawPerS, 2).padStart(8)}                       |                 |        |`,
       `| 5 lock-step clients, ping latency   | p50 ${fmt(p50, 3)} ms, p99 ${fmt(p99, 3)} ms | p99 < 2 ms      |        |`,
       `|   (5 clients together)              | ${fmt(fivePerS).padStart(8)} calls/s             |                 |        |`,
       `| client CPU per call: raw / typed    | ${fmt(rawCpuUs / rawCount, 1)} / ${fmt(typedCpuUs / typedCount, 1)} µs               |                 |        |`,
