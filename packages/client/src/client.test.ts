@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProtocolError, startTestServer, type TestHandlers, type TestServer } from "@stui/testkit";
 import { connect, SUPPORTED_VERSIONS, type StuiClient } from "./index.js";
+import { attemptTimeout, DEFAULT_TIMEOUT_MS } from "./client.js";
 import { isRemoteError, isStuiError } from "./errors.js";
 import { ok, sleep, startRouterDouble, TRANSPORTS, uniqueAddress, DOUBLE_IDENTITY, type RawDouble } from "./test-support.js";
 
@@ -190,5 +191,20 @@ describe("connect", () => {
     expect(isStuiError(await caught(connect({ endpoint: "http://example" })), "ECONNECTION")).toBe(true);
     expect(isStuiError(await caught(connect({ endpoint: "tcp://127.0.0.1:1", retries: -1 })), "EVALIDATION")).toBe(true);
     expect(isStuiError(await caught(connect({ endpoint: "tcp://127.0.0.1:1", mode: "fast" as "lockstep" })), "EVALIDATION")).toBe(true);
+  });
+});
+
+describe("attemptTimeout", () => {
+  it("prefers the call's timeout, then the client's, then the default", () => {
+    expect(attemptTimeout("ping", {}, 50, 70)).toBe(50);
+    expect(attemptTimeout("ping", {}, undefined, 70)).toBe(70);
+    expect(attemptTimeout("ping", {}, undefined, undefined)).toBe(DEFAULT_TIMEOUT_MS);
+  });
+
+  it("stretches the default to an evaluation's own time limit plus a second", () => {
+    expect(attemptTimeout("evaluate", { code: "x" }, undefined, undefined)).toBe(31_000); // schema default 30 s
+    expect(attemptTimeout("evaluate", { code: "x", timeoutMs: 120_000 }, undefined, undefined)).toBe(121_000);
+    expect(attemptTimeout("evaluate", { code: "x", timeoutMs: 10 }, undefined, undefined)).toBe(DEFAULT_TIMEOUT_MS);
+    expect(attemptTimeout("evaluate", { code: "x", timeoutMs: 120_000 }, undefined, 500)).toBe(500);
   });
 });

@@ -100,6 +100,18 @@ export interface StuiClient extends StuiApi {
 }
 
 /**
+ * How long one attempt of a call waits: the call's own timeoutMs, else the client's, else the
+ * default — stretched, for commands whose params carry a server-side time limit (evaluate,
+ * debug), to that limit (given or the schema's default) plus a second.
+ */
+export function attemptTimeout(method: CommandName, params: object, callTimeoutMs: number | undefined, clientTimeoutMs: number | undefined): number {
+  if (callTimeoutMs !== undefined) return callTimeoutMs;
+  if (clientTimeoutMs !== undefined) return clientTimeoutMs;
+  const serverLimit = (params as { timeoutMs?: unknown }).timeoutMs ?? COMMANDS[method].defaults["timeoutMs"];
+  return typeof serverLimit === "number" ? Math.max(DEFAULT_TIMEOUT_MS, serverLimit + SERVER_LIMIT_GRACE_MS) : DEFAULT_TIMEOUT_MS;
+}
+
+/**
  * Connects to a STUI server. ZeroMQ connects lazily: this resolves once the socket is set up,
  * even if no server listens yet; the first call then waits (and retries) for one, and fails with
  * ECONNECTION if none can be reached.
@@ -137,18 +149,11 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
   const ids = new RequestIds();
   let closed = false;
 
-  function timeoutFor(method: CommandName, params: object, callOptions: CallOptions | undefined): number {
-    if (callOptions?.timeoutMs !== undefined) return callOptions.timeoutMs;
-    if (explicitTimeout !== undefined) return explicitTimeout;
-    const serverLimit = (params as { timeoutMs?: unknown }).timeoutMs ?? COMMANDS[method].defaults["timeoutMs"];
-    return typeof serverLimit === "number" ? Math.max(DEFAULT_TIMEOUT_MS, serverLimit + SERVER_LIMIT_GRACE_MS) : DEFAULT_TIMEOUT_MS;
-  }
-
   async function call<M extends CommandName>(method: M, params: ParamsOf<M>, callOptions?: CallOptions): Promise<ResultOf<M>> {
     if (closed) throw new StuiError("ECLOSED", `${method}: client closed`, { method, endpoint });
     const request = encodeRequest(method, params, ids.next(), validate);
     const p = (params ?? {}) as object;
-    const timeoutMs = timeoutFor(request.method, p, callOptions);
+    const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout);
     if (!(timeoutMs > 0)) {
       throw new StuiValidationError(`timeoutMs must be positive, not ${timeoutMs}`, [{ path: "/timeoutMs", message: "must be > 0" }], { method });
     }

@@ -66,6 +66,26 @@ describe.each(TRANSPORTS)("lock-step over %s", (transport) => {
     expect(d.received.map((r) => r.params["echo"])).toEqual(echoes);
   });
 
+  it("drops an aborted caller from the queue without disturbing the call in flight", async () => {
+    //   A: ping "slow" in flight (double answers after 150 ms)
+    //   B: queued behind A, aborted → EABORTED, never sent
+    //   C: queued behind A → answered after A
+    const d = await router(async (req) => {
+      if (req.params["echo"] === "slow") await sleep(150);
+      return ok(req, doublePingResult(String(req.params["echo"])));
+    });
+    const c = await client(d.endpoint);
+    const controller = new AbortController();
+    const a = c.ping({ echo: "slow" });
+    const b = caught(c.ping({ echo: "aborted" }, { signal: controller.signal }));
+    const cc = c.ping({ echo: "after" });
+    controller.abort();
+    expect(isStuiError(await b, "EABORTED")).toBe(true);
+    expect((await a).echo).toBe("slow");
+    expect((await cc).echo).toBe("after");
+    expect(d.received.map((r) => r.params["echo"])).toEqual(["slow", "after"]);
+  });
+
   it("re-sends a retry-safe call with the same id on a new socket after a dropped reply", async () => {
     //   REQ#1 ── ping(id) ──▶ double: drops it
     //   (timeout) close REQ#1, open REQ#2

@@ -104,6 +104,28 @@ describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
     expect(reported.map((e) => e.code)).toEqual(["EPROTOCOL"]);
   });
 
+  it("does not re-send an unsafe call when the connection dropped while it was in flight", async () => {
+    //   DEALER ── evaluate(id) ──▶ server A: receives it, then dies   ✕ disconnect
+    //   (timeout) ECONNECTION, not re-sent; server B on the same endpoint never sees it
+    const endpoint = await uniqueAddress(transport);
+    const dying: { double?: RawDouble } = {};
+    dying.double = await startRouterDouble(endpoint, () => {
+      setTimeout(() => void dying.double?.close(), 10);
+      return undefined;
+    });
+    cleanup.push(() => dying.double!.close());
+    const c = await client(endpoint, { timeoutMs: 600, retries: 3 });
+    const pending = caught(c.evaluate({ code: "x := 1" }));
+    await sleep(300);
+    const b = await startRouterDouble(endpoint, (req) => ok(req, { value: { printString: "second run", className: "ScriptedTestDouble", truncated: false }, durationMs: 0 }));
+    cleanup.push(() => b.close());
+    const e = await pending;
+    expect(isStuiError(e, "ECONNECTION")).toBe(true);
+    expect((e as Error).message).toContain("not safe to retry");
+    expect(dying.double.received).toHaveLength(1);
+    expect(b.received).toHaveLength(0);
+  });
+
   it("reaches a server restarted on the same endpoint without a new socket", async () => {
     const endpoint = await uniqueAddress(transport);
     const first = await startTestServer({ endpoint });
