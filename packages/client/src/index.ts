@@ -6,6 +6,17 @@
  * (REQ) or pipelined (DEALER) connection, plus `openSession()` for version-negotiated sessions.
  * Every failure is a {@link StuiError} with a stable `code`. The generated protocol (types,
  * validators, command table) is exported separately as `@stui/client/protocol`.
+ *
+ * Retries and request ids. Every call gets a request id (`<random prefix>-<counter>`). When an
+ * attempt gets no reply within `timeoutMs`, the call is re-sent — up to `retries` times — with the
+ * SAME id, never a new one: the server keeps a reply cache keyed by request id, so a request it
+ * already ran (or is still running) is answered from the cache instead of running twice. That is
+ * what makes re-sending a non-idempotent call such as `evaluate` safe while the server process
+ * lives. Calls `isRetrySafe(method, params)` calls safe are re-sent whatever happened to the
+ * connection; unsafe ones are re-sent only if no disconnect was seen while they were in flight —
+ * otherwise they fail with ECONNECTION ("it may or may not have run"), because a server that died
+ * took its reply cache with it. In lock-step mode a timed-out REQ socket is replaced by a fresh one
+ * (ZeroMQ's Lazy Pirate pattern); in pipelined mode the DEALER reconnects by itself.
  */
 export {
   connect,
