@@ -78,6 +78,21 @@ describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
     expect(c.stats.resent).toBe(1);
   });
 
+  it("holds requests beyond the high-water mark while no server is there, and sends them when one comes", async () => {
+    //   1100 pings, nobody listening: ~1000 wait in ZeroMQ's pipe (the high-water mark), the rest
+    //   get EAGAIN (mute) and wait in the client's outbox
+    //   server starts ──▶ the pipe drains, the outbox follows ──▶ every ping answered once
+    const endpoint = await uniqueAddress(transport);
+    const c = await client(endpoint, { timeoutMs: 8000, retries: 0 });
+    const echoes = Array.from({ length: 1100 }, (_, i) => `p${i}`);
+    const all = Promise.all(echoes.map((echo) => c.ping({ echo })));
+    await sleep(100);
+    const server = await startTestServer({ endpoint });
+    cleanup.push(() => server.close());
+    expect((await all).map((p) => p.echo)).toEqual(echoes);
+    expect(server.callsOf("ping")).toHaveLength(1100);
+  });
+
   it("gives up with ETIMEOUT after the retries", async () => {
     const d = await router(() => undefined);
     const c = await client(d.endpoint, { timeoutMs: 100, retries: 1 });
