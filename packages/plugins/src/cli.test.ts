@@ -63,6 +63,8 @@ describe("usage errors exit 2", () => {
     [["run", "x.ts", "--allow-everything"], "Unknown option '--allow-everything'"],
     [["run", "x.ts", "--timeout", "soon"], 'invalid duration "soon"'],
     [["run", "definitely-not-a-script-here"], "no such script"],
+    [["run", "examples/hello.ts", "--allow-fs-write", "no-such-output-folder"], "--allow-fs-write no-such-output-folder: no such file or folder"],
+    [["run", "examples/hello.ts", "--allow-fs-read=/no/such/folder"], "--allow-fs-read /no/such/folder: no such file or folder"],
     [["list", "extra"], 'unexpected argument "extra"'],
     [[], "Usage:"],
   ])("%j", async (argv, message) => {

@@ -243,6 +243,14 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     script = found;
   }
 
+  // Node's permission model grants paths that exist; a grant on a missing folder would refuse every
+  // write under it at run time with a bare ERR_ACCESS_DENIED. Say so before anything runs.
+  for (const [flag, dirs] of [["--allow-fs-read", v["allow-fs-read"]], ["--allow-fs-write", v["allow-fs-write"]]] as const) {
+    for (const dir of (dirs as string[] | undefined) ?? []) {
+      if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: no such file or folder (create it first: mkdir -p ${dir})`);
+    }
+  }
+
   const [{ runScript }, { clientConnector, resolveEndpoint }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
   const endpoint = resolveEndpoint(typeof v.endpoint === "string" ? v.endpoint : undefined);
   const connectTimeoutMs = connectTimeout();
