@@ -5,13 +5,13 @@
 /** String length in Unicode code points, as JSON Schema counts it. */
 function __ucs2length(s) { let n = 0; for (const _ of s) n++; return n; }
 
-export const InvalidParamsData = validate21;
-const schema32 = {"description":"Details of invalidParams.","type":"object","properties":{"kind":{"const":"invalidParams"},"method":{"type":"string"},"errors":{"type":"array","items":{"type":"object"}}},"required":["kind","method","errors"],"additionalProperties":false};
+export const InvalidParamsData = validate53;
+const schema20 = {"description":"Details of invalidParams.","type":"object","properties":{"kind":{"const":"invalidParams"},"method":{"type":"string"},"errors":{"type":"array","items":{"type":"object"}}},"required":["kind","method","errors"],"additionalProperties":false};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate53.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -125,18 +125,18 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const Permission = validate22;
-const schema33 = {"description":"A permission class.","type":"string","enum":["read","eval","write","system"]};
+export const Permission = validate54;
+const schema21 = {"description":"A permission class.","type":"string","enum":["read","eval","write","system"]};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -154,7 +154,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((((data === "read") || (data === "eval")) || (data === "write")) || (data === "system"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -163,19 +163,19 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate54.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const PingParams = validate23;
-const schema34 = {"description":"Params of ping.","type":"object","properties":{"echo":{"description":"Said back.","type":"string","maxLength":10}},"additionalProperties":false};
+export const PingParams = validate55;
+const schema22 = {"description":"Params of ping.","type":"object","properties":{"echo":{"description":"Said back.","type":"string","maxLength":10}},"additionalProperties":false};
 const func1 = __ucs2length;
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate55.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -231,18 +231,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const PingResult = validate24;
-const schema35 = {"description":"Result of ping.","type":"object","properties":{"echo":{"type":"string"}},"additionalProperties":false};
+export const PingResult = validate56;
+const schema23 = {"description":"Result of ping.","type":"object","properties":{"echo":{"type":"string"}},"additionalProperties":false};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate56.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -285,18 +285,18 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const Side = validate25;
-const schema36 = {"description":"Which side.","type":"string","enum":["left","right"],"default":"left"};
+export const Side = validate57;
+const schema24 = {"description":"Which side.","type":"string","enum":["left","right"],"default":"left"};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -314,7 +314,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data === "left") || (data === "right"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema36.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -323,18 +323,18 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate25.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const ThingLookParams = validate26;
-const schema37 = {"description":"Params of thing.look: exactly one of id and expression.","type":"object","properties":{"id":{"type":"string","minLength":1},"expression":{"description":"Code.","type":"string","x-stui-permission":"eval","x-stui-idempotent":false},"side":{"$ref":"#/$defs/Side"},"limit":{"type":"integer","minimum":1,"maximum":5,"default":2},"ratio":{"type":["number","null"]},"flags":{"type":"array","items":{"type":"boolean"},"maxItems":3,"uniqueItems":true}},"oneOf":[{"required":["id"]},{"required":["expression"]}],"additionalProperties":false};
+export const ThingLookParams = validate58;
+const schema25 = {"description":"Params of thing.look: exactly one of id and expression.","type":"object","properties":{"id":{"type":"string","minLength":1},"expression":{"description":"Code.","type":"string","x-stui-permission":"eval","x-stui-idempotent":false},"side":{"$ref":"#/$defs/Side"},"limit":{"type":"integer","minimum":1,"maximum":5,"default":2},"ratio":{"type":["number","null"]},"flags":{"type":"array","items":{"type":"boolean"},"maxItems":3,"uniqueItems":true}},"oneOf":[{"required":["id"]},{"required":["expression"]}],"additionalProperties":false};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate26.evaluated;
+const evaluated0 = validate58.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -458,9 +458,15 @@ errors++;
 }
 }
 if(data.side !== undefined){
-let data2 = data.side;
-if(typeof data2 !== "string"){
-const err7 = {instancePath:instancePath+"/side",schemaPath:"#/$defs/Side/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(validate57(data.side, {instancePath:instancePath+"/side",parentData:data,parentDataProperty:"side",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+}
+if(data.limit !== undefined){
+let data3 = data.limit;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err7 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -469,8 +475,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!((data2 === "left") || (data2 === "right"))){
-const err8 = {instancePath:instancePath+"/side",schemaPath:"#/$defs/Side/enum",keyword:"enum",params:{allowedValues: schema36.enum},message:"must be equal to one of the allowed values"};
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 5 || isNaN(data3)){
+const err8 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -479,11 +486,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.limit !== undefined){
-let data3 = data.limit;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err9 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data3 < 1 || isNaN(data3)){
+const err9 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -492,9 +496,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 5 || isNaN(data3)){
-const err10 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5},message:"must be <= 5"};
+}
+}
+if(data.ratio !== undefined){
+let data4 = data.ratio;
+if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){
+const err10 = {instancePath:instancePath+"/ratio",schemaPath:"#/properties/ratio/type",keyword:"type",params:{type: schema25.properties.ratio.type},message:"must be number,null"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -503,8 +510,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data3 < 1 || isNaN(data3)){
-const err11 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.flags !== undefined){
+let data5 = data.flags;
+if(Array.isArray(data5)){
+if(data5.length > 3){
+const err11 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -513,43 +524,15 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-if(data.ratio !== undefined){
-let data4 = data.ratio;
-if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){
-const err12 = {instancePath:instancePath+"/ratio",schemaPath:"#/properties/ratio/type",keyword:"type",params:{type: schema37.properties.ratio.type},message:"must be number,null"};
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data5[i0] !== "boolean"){
+const err12 = {instancePath:instancePath+"/flags/" + i0,schemaPath:"#/properties/flags/items/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.flags !== undefined){
-let data5 = data.flags;
-if(Array.isArray(data5)){
-if(data5.length > 3){
-const err13 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data5[i0] !== "boolean"){
-const err14 = {instancePath:instancePath+"/flags/" + i0,schemaPath:"#/properties/flags/items/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
 }
 errors++;
 }
@@ -565,12 +548,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err15 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+const err13 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err13];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err13);
 }
 errors++;
 break;
@@ -580,39 +563,39 @@ indices0[item0] = i1;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath:instancePath+"/flags",schemaPath:"#/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err14];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err14);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err15];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err15);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
-validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const ThingLookResult = validate27;
-const schema39 = {"description":"Result of thing.look.","type":"object","properties":{"name":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}}},"required":["name","tags"],"additionalProperties":false};
+export const ThingLookResult = validate60;
+const schema26 = {"description":"Result of thing.look.","type":"object","properties":{"name":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}}},"required":["name","tags"],"additionalProperties":false};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate60.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -703,18 +686,18 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const ThingNotFoundData = validate28;
-const schema40 = {"description":"Details of thingNotFound.","type":"object","properties":{"kind":{"const":"thingNotFound"},"id":{"type":"string"},"hint":{"type":"string"}},"required":["kind","id"],"additionalProperties":false};
+export const ThingNotFoundData = validate61;
+const schema27 = {"description":"Details of thingNotFound.","type":"object","properties":{"kind":{"const":"thingNotFound"},"id":{"type":"string"},"hint":{"type":"string"}},"required":["kind","id"],"additionalProperties":false};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate61.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -801,7 +784,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
