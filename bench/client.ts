@@ -13,10 +13,10 @@
 //   npx tsx bench/client.ts     (or `npm run bench` for everything)
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { connect, type StuiClient } from "@stui/client";
+import { freePort } from "@stui/testkit";
 // The codec is internal to the package; the bench measures it in isolation.
 import { checkResult, decodeReply, encodeRequest } from "../packages/client/src/codec.js";
 
@@ -32,16 +32,6 @@ export interface ClientBenchResult {
   summary: { typedOverRaw: number; pipelinedOverLockstep: number; p99FiveClientsMs: number };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function startServer(endpoint: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, "--endpoint", endpoint, "--name", "bench"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });

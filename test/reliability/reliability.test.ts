@@ -2,33 +2,13 @@
  * Reliability of the client against the reference server: killed servers, dropped replies,
  * concurrent clients — in both modes, over every transport the server supports (tcp, ipc).
  */
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestHandlers } from "@stui/testkit";
+import { startTestServer, uniqueAddress, type TestHandlers } from "@stui/testkit";
 import { connect, type StuiClient } from "@stui/client";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 
 const TRANSPORTS = ["tcp", "ipc"] as const;
 const MODES = ["lockstep", "pipelined"] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function uniqueAddress(transport: (typeof TRANSPORTS)[number]): Promise<string> {
-  if (transport === "tcp") return `tcp://127.0.0.1:${await freePort()}`;
-  return `ipc://${join(tmpdir(), `stui-rel-${process.pid}-${randomBytes(6).toString("hex")}.sock`)}`;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,32 +5,12 @@
  * dropped replies, a REP socket. They never pretend to be Pharo: every identity they report says
  * "test double". Not exported from the package.
  */
-import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as zmq from "zeromq";
 
 export const TRANSPORTS = ["tcp", "ipc"] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
-/** A free TCP port on loopback (bind to 0, read it, let go). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** A fresh loopback address nobody else uses: a free tcp port, or an ipc path in the temp dir. */
-export async function uniqueAddress(transport: TransportName): Promise<string> {
-  if (transport === "tcp") return `tcp://127.0.0.1:${await freePort()}`;
-  return `ipc://${join(tmpdir(), `stui-${process.pid}-${randomBytes(6).toString("hex")}.sock`)}`;
-}
+export { freePort, uniqueAddress } from "@stui/testkit";
 
 /** The identity test doubles report where the protocol asks for one. */
 export const DOUBLE_IDENTITY = { name: "client-test-double", version: "0", implementation: "test double (not Pharo)" } as const;

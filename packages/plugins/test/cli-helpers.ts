@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const STUI_BIN = fileURLToPath(new URL("../bin/stui.js", import.meta.url));
@@ -25,14 +24,7 @@ export function stui(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: s
   });
 }
 
-/** A loopback TCP port nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "@stui/testkit";
 
 /** util-linux `script`, which gives a command a pseudo-terminal. */
 export const HAS_SCRIPT = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;

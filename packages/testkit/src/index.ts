@@ -19,3 +19,4 @@ export { ProtocolError, isProtocolError, type ErrorDetails } from "./protocol-er
 export { HISTORY_LIMIT, SessionStore, TestSession, timestamp, type SessionStoreOptions } from "./sessions.js";
 export { ReplyCache } from "./reply-cache.js";
 export { check, compareVersions, negotiateVersion, toProblems, validatorFor } from "./wire.js";
+export { freePort, uniqueAddress } from "./addresses.js";

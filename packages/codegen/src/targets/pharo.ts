@@ -205,8 +205,6 @@ class ValidationWriter {
   /** `$defs` names that need their own validate method. */
   readonly needed = new Set<string>();
 
-  constructor(private readonly schema: ProtocolSchema) {}
-
   private problem(path: string, message: string): string {
     return `problems add: (self problemAt: ${path} message: ${st(message)})`;
   }
@@ -321,7 +319,7 @@ class ValidationWriter {
 }
 
 function handlerClass(schema: ProtocolSchema): ClassDef {
-  const writer = new ValidationWriter(schema);
+  const writer = new ValidationWriter();
   const methods: MethodDef[] = [];
   methods.push({
     classSide: true,
