@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { Writable } from "node:stream";
-import type { CommandName, Permission, Transport } from "@stui/client/protocol";
+import { PROTOCOL_VERSION, isCommandName, type Permission, type Transport } from "@stui/client/protocol";
 import { BuildError, bundleScript, type Bundle } from "./bundle.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { MODE_ENV, parseChildMessage, permissionDeniedError, serializeError, type HostMessage, type SerializedError } from "./ipc.js";
@@ -213,6 +213,12 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
 
   const handleCall = async (id: number, method: string, params: unknown, timeoutMs: number | undefined): Promise<void> => {
     summary.calls++;
+    if (!isCommandName(method)) {
+      // Only commands of the generated table are forwarded: a name the schema does not define has
+      // no permission class the person could have granted.
+      reply({ t: "result", id, ok: false, error: serializeError(new StuiError("EVALIDATION", `unknown method ${JSON.stringify(method)}: not a command of protocol ${PROTOCOL_VERSION}`)) });
+      return;
+    }
     const auth = await grants.authorize(method, params, options.prompter);
     if (!auth.ok) {
       summary.denied.push({ method: auth.method, permission: auth.permission, reason: auth.reason });
@@ -228,7 +234,7 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
       return;
     }
     try {
-      const value = await conn.call(method as CommandName, params as never, timeoutMs !== undefined ? { timeoutMs } : undefined);
+      const value = await conn.call(method, params as never, timeoutMs !== undefined ? { timeoutMs } : undefined);
       if (method === "session.create") {
         const id = (value as { sessionId?: unknown }).sessionId;
         if (typeof id === "string") {

@@ -96,7 +96,8 @@ export class Grants {
    */
   authorize(method: string, params: unknown, prompter: Prompter | undefined): Promise<Authorization> {
     if (!isCommandName(method)) {
-      // Unknown methods go to the server, which answers unknownMethod; no permission applies.
+      // No permission class applies to a name the schema does not define; the host refuses such a
+      // call before it gets here, and the client would refuse to encode it.
       return Promise.resolve({ ok: true });
     }
     const needed = permissionsFor(method, typeof params === "object" && params !== null ? params : undefined);

@@ -158,6 +158,13 @@ describe("exit codes and cleanup", () => {
     expect(r.server.open.size).toBe(0);
   });
 
+  it("a method the schema does not define is refused by the host and never forwarded, whatever is granted", async () => {
+    const r = await runWithFake(fixture("needs.ts"), { allow: ["read", "eval", "write", "system"], args: ["process.kill", "{}"] });
+    expect(r.summary.exitCode).toBe(EXIT.scriptError);
+    expect(r.log.join("\n")).toContain('unknown method "process.kill"');
+    expect(r.server.calls.map((c) => c.method)).not.toContain("process.kill");
+  });
+
   it("a refusal reaches the script as a typed permissionDenied error it can catch", async () => {
     const r = await runWithFake(fixture("catch-denied.ts"));
     expect(r.summary.exitCode).toBe(EXIT.ok);
