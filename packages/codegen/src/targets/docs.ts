@@ -5,8 +5,9 @@
 import { type ProtocolSchema, type SchemaNode, refName } from "../schema.js";
 import { type HeaderFacts, header } from "../header.js";
 
-function anchor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+/** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
+export function anchor(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
 }
 
 function cell(text: string): string {
