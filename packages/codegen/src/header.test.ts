@@ -22,12 +22,3 @@ describe("header", () => {
     expect(() => header({ ...facts, schemaFile: 'a"b.json' }, "smalltalk")).toThrow(/double quote/);
   });
 });
-
-describe("docs anchors", () => {
-  it("match GitHub's heading anchors (dots dropped, not turned into hyphens)", async () => {
-    const { anchor } = await import("./targets/docs.js");
-    expect(anchor("session.create")).toBe("sessioncreate");
-    expect(anchor("ParseErrorData")).toBe("parseerrordata");
-    expect(anchor("Example 2")).toBe("example-2");
-  });
-});
