@@ -119,3 +119,13 @@ describe("the fixture's generated validators", () => {
     }
   });
 });
+
+describe("indentByBrackets", () => {
+  it("indents one level per line that opens brackets, and lines a partial closer up with its opener", async () => {
+    const { indentByBrackets } = await import("./targets/typescript.js");
+    const code = ['const A = Type.Object({', '"a": Type.String(),', '"b": Type.Object({', '"c": Type.Integer()', '}, {"x":1})', '}, {"y":2});', "/**", "* doc", "*/", "f(a, {", "b", "}).g();"].join("\n");
+    expect(indentByBrackets(code)).toBe(
+      ['const A = Type.Object({', '  "a": Type.String(),', '  "b": Type.Object({', '    "c": Type.Integer()', '  }, {"x":1})', '}, {"y":2});', "/**", " * doc", " */", "f(a, {", "  b", "}).g();"].join("\n"),
+    );
+  });
+});

@@ -24,133 +24,133 @@ export interface Transport {
  */
 export interface StuiApi {
   /**
-  * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
-  *
-  * Permission: read. Safe to retry: yes.
-  * Errors: none beyond the envelope's.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
-  */
+   * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
+   *
+   * Permission: read. Safe to retry: yes.
+   * Errors: none beyond the envelope's.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
+   */
   "ping"(params?: PingParams, options?: CallOptions): Promise<PingResult>;
   /**
-  * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
-  *
-  * Permission: eval. Safe to retry: no.
-  * Errors: sessionNotFound, syntaxError, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
-  */
+   * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
+   *
+   * Permission: eval. Safe to retry: no.
+   * Errors: sessionNotFound, syntaxError, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
+   */
   "evaluate"(params: EvaluateParams, options?: CallOptions): Promise<EvaluateResult>;
   /**
-  * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
-  *
-  * Permission: read. Safe to retry: yes.
-  * Errors: sessionNotFound, handleNotFound, syntaxError, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
-  */
+   * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
+   *
+   * Permission: read. Safe to retry: yes.
+   * Errors: sessionNotFound, handleNotFound, syntaxError, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
+   */
   "inspect"(params: InspectParams, options?: CallOptions): Promise<InspectResult>;
   /**
-  * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
-  *
-  * Permission: eval. Safe to retry: no.
-  * Errors: sessionNotFound, debugSessionNotFound, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
-  */
+   * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
+   *
+   * Permission: eval. Safe to retry: no.
+   * Errors: sessionNotFound, debugSessionNotFound, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
+   */
   "debug"(params: DebugParams, options?: CallOptions): Promise<DebugResult>;
   /** The `session.*` commands. */
   "session": {
     /**
-    * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
-    *
-    * Permission: read. Safe to retry: no.
-    * Errors: unsupportedVersion.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
-    */
+     * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
+     *
+     * Permission: read. Safe to retry: no.
+     * Errors: unsupportedVersion.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
+     */
     "create"(params: SessionCreateParams, options?: CallOptions): Promise<SessionCreateResult>;
     /**
-    * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: sessionNotFound.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
-    */
+     * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: sessionNotFound.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
+     */
     "restore"(params: SessionRef, options?: CallOptions): Promise<SessionRestoreResult>;
     /**
-    * Close a session and release its workspace variables, object handles and suspended evaluations.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: sessionNotFound.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
-    */
+     * Close a session and release its workspace variables, object handles and suspended evaluations.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: sessionNotFound.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
+     */
     "close"(params: SessionRef, options?: CallOptions): Promise<SessionCloseResult>;
     /**
-    * List every open session on the server, whichever client opened it.
-    *
-    * Permission: system. Safe to retry: yes.
-    * Errors: none beyond the envelope's.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
-    */
+     * List every open session on the server, whichever client opened it.
+     *
+     * Permission: system. Safe to retry: yes.
+     * Errors: none beyond the envelope's.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
+     */
     "list"(params?: EmptyParams, options?: CallOptions): Promise<SessionListResult>;
   };
   /** The `handles.*` commands. */
   "handles": {
     /**
-    * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: sessionNotFound.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
-    */
+     * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: sessionNotFound.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
+     */
     "release"(params: HandlesReleaseParams, options?: CallOptions): Promise<HandlesReleaseResult>;
   };
   /** The `classes.*` commands. */
   "classes": {
     /**
-    * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: none beyond the envelope's.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
-    */
+     * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: none beyond the envelope's.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
+     */
     "list"(params?: ClassesListParams, options?: CallOptions): Promise<ClassesListResult>;
   };
   /** The `class.*` commands. */
   "class": {
     /**
-    * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: classNotFound.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
-    */
+     * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: classNotFound.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
+     */
     "browse"(params: ClassBrowseParams, options?: CallOptions): Promise<ClassBrowseResult>;
   };
   /** The `method.*` commands. */
   "method": {
     /**
-    * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: classNotFound, selectorNotFound.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
-    */
+     * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: classNotFound, selectorNotFound.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
+     */
     "get"(params: MethodRef, options?: CallOptions): Promise<MethodGetResult>;
     /**
-    * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
-    *
-    * Permission: write. Safe to retry: yes.
-    * Errors: classNotFound, syntaxError.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
-    */
+     * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
+     *
+     * Permission: write. Safe to retry: yes.
+     * Errors: classNotFound, syntaxError.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
+     */
     "compile"(params: MethodCompileParams, options?: CallOptions): Promise<MethodCompileResult>;
   };
   /** The `system.*` commands. */
   "system": {
     /**
-    * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
-    *
-    * Permission: system. Safe to retry: yes.
-    * Errors: none beyond the envelope's.
-    * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
-    */
+     * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
+     *
+     * Permission: system. Safe to retry: yes.
+     * Errors: none beyond the envelope's.
+     * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
+     */
     "info"(params?: SystemInfoParams, options?: CallOptions): Promise<SystemInfoResult>;
   };
 }

@@ -85,74 +85,74 @@ export const ENVELOPE_ERRORS: readonly ErrorKind[] = ["parseError","invalidReque
  */
 export interface CommandMap {
   /**
-  * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
-  */
+   * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
+   */
   "ping": { params: PingParams; result: PingResult };
   /**
-  * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
-  */
+   * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
+   */
   "session.create": { params: SessionCreateParams; result: SessionCreateResult };
   /**
-  * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
-  */
+   * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
+   */
   "session.restore": { params: SessionRef; result: SessionRestoreResult };
   /**
-  * Close a session and release its workspace variables, object handles and suspended evaluations.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
-  */
+   * Close a session and release its workspace variables, object handles and suspended evaluations.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
+   */
   "session.close": { params: SessionRef; result: SessionCloseResult };
   /**
-  * List every open session on the server, whichever client opened it.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
-  */
+   * List every open session on the server, whichever client opened it.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
+   */
   "session.list": { params: EmptyParams; result: SessionListResult };
   /**
-  * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
-  */
+   * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
+   */
   "evaluate": { params: EvaluateParams; result: EvaluateResult };
   /**
-  * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
-  */
+   * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
+   */
   "inspect": { params: InspectParams; result: InspectResult };
   /**
-  * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
-  */
+   * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
+   */
   "handles.release": { params: HandlesReleaseParams; result: HandlesReleaseResult };
   /**
-  * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
-  */
+   * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
+   */
   "classes.list": { params: ClassesListParams; result: ClassesListResult };
   /**
-  * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
-  */
+   * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
+   */
   "class.browse": { params: ClassBrowseParams; result: ClassBrowseResult };
   /**
-  * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
-  */
+   * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
+   */
   "method.get": { params: MethodRef; result: MethodGetResult };
   /**
-  * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
-  */
+   * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
+   */
   "method.compile": { params: MethodCompileParams; result: MethodCompileResult };
   /**
-  * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
-  */
+   * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
+   */
   "system.info": { params: SystemInfoParams; result: SystemInfoResult };
   /**
-  * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
-  */
+   * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
+   */
   "debug": { params: DebugParams; result: DebugResult };
 }
 

@@ -12,101 +12,101 @@ import type { ClassBrowseParams, ClassBrowseResult, ClassesListParams, ClassesLi
  */
 export interface StuiHandlers<Context = unknown> {
   /**
-  * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
-  */
+   * Liveness check: echoes a string and reports the server's status, uptime, identity and supported protocol versions. Needs no session.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/ping
+   */
   "ping"(params: PingParams, context: Context): PingResult | Promise<PingResult>;
   /**
-  * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: unsupportedVersion.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
-  */
+   * Open a session: a workspace whose variables persist between evaluations, with its own history and object handles. The client lists the protocol versions it speaks; the server answers the highest one it supports too.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: unsupportedVersion.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.create
+   */
   "session.create"(params: SessionCreateParams, context: Context): SessionCreateResult | Promise<SessionCreateResult>;
   /**
-  * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
-  */
+   * Get an existing session back after reconnecting: its workspace variables, evaluation history and live object handles. Also refreshes the session's idle timer.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.restore
+   */
   "session.restore"(params: SessionRef, context: Context): SessionRestoreResult | Promise<SessionRestoreResult>;
   /**
-  * Close a session and release its workspace variables, object handles and suspended evaluations.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
-  */
+   * Close a session and release its workspace variables, object handles and suspended evaluations.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.close
+   */
   "session.close"(params: SessionRef, context: Context): SessionCloseResult | Promise<SessionCloseResult>;
   /**
-  * List every open session on the server, whichever client opened it.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
-  */
+   * List every open session on the server, whichever client opened it.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/session.list
+   */
   "session.list"(params: EmptyParams, context: Context): SessionListResult | Promise<SessionListResult>;
   /**
-  * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, syntaxError, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
-  */
+   * Compile and run Smalltalk code, in a session (workspace variables persist: an undeclared lowercase name assigned to becomes a session variable) or, without sessionId, in a throwaway workspace. Answers the result's printString (cut at printLimit characters), its class and, if asked, a handle for inspect. Runs at a lower priority than the server loop, so a slow evaluation does not block other clients.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, syntaxError, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/evaluate
+   */
   "evaluate"(params: EvaluateParams, context: Context): EvaluateResult | Promise<EvaluateResult>;
   /**
-  * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, handleNotFound, syntaxError, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
-  */
+   * Look inside an object, given by a handle from an earlier answer or by an expression to evaluate (which needs the eval permission). Answers its class, printString, identity hash, named slots and a page of indexed elements; each slot and element carries a child handle for drill-down.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, handleNotFound, syntaxError, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/inspect
+   */
   "inspect"(params: InspectParams, context: Context): InspectResult | Promise<InspectResult>;
   /**
-  * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
-  */
+   * Release object handles so the objects they keep alive can be garbage collected. Unknown handles are listed, not an error.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/handles.release
+   */
   "handles.release"(params: HandlesReleaseParams, context: Context): HandlesReleaseResult | Promise<HandlesReleaseResult>;
   /**
-  * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
-  */
+   * List classes whose name matches a pattern (`*` matches any run of characters, case-insensitive) and/or that belong to a package, sorted by name, one page at a time, with the total count.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/classes.list
+   */
   "classes.list"(params: ClassesListParams, context: Context): ClassesListResult | Promise<ClassesListResult>;
   /**
-  * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
-  */
+   * Everything a class browser shows about one class, instance or class side: superclass chain, subclasses, package, comment, definition, variables and selectors grouped by protocol.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/class.browse
+   */
   "class.browse"(params: ClassBrowseParams, context: Context): ClassBrowseResult | Promise<ClassBrowseResult>;
   /**
-  * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound, selectorNotFound.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
-  */
+   * One method's source and facts: protocol, argument names, package, and whether it is an extension from another package.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound, selectorNotFound.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/method.get
+   */
   "method.get"(params: MethodRef, context: Context): MethodGetResult | Promise<MethodGetResult>;
   /**
-  * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound, syntaxError.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
-  */
+   * Compile a method into a class (adding it or replacing the one with the same selector) and file it under a protocol.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: classNotFound, syntaxError.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/method.compile
+   */
   "method.compile"(params: MethodCompileParams, context: Context): MethodCompileResult | Promise<MethodCompileResult>;
   /**
-  * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
-  */
+   * Facts about the image and its VM: Pharo version, VM version, image format, platform, memory and garbage collector figures, loaded packages. Ask for the sections you need (all but packages by default).
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/system.info
+   */
   "system.info"(params: SystemInfoParams, context: Context): SystemInfoResult | Promise<SystemInfoResult>;
   /**
-  * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, debugSessionNotFound, evaluationError, timeout.
-  * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
-  */
+   * Drive a suspended evaluation: an evaluation that failed in a session with debugging on answers an evaluationError whose data carries a debugId. Show its stack, a frame's variables, step into / over / through, restart a frame, proceed, or terminate it.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: sessionNotFound, debugSessionNotFound, evaluationError, timeout.
+   * @see protocol/v1/stui.schema.json#/x-stui-commands/debug
+   */
   "debug"(params: DebugParams, context: Context): DebugResult | Promise<DebugResult>;
 }

@@ -18,9 +18,9 @@ export type Side = Static<typeof Side>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassBrowseParams
  */
 export const ClassBrowseParams = Type.Object({
-    "className": Type.String({"minLength":1,"maxLength":256}),
-    "side": Type.Optional(Side)
-  }, {"description":"Params of class.browse.","additionalProperties":false});
+  "className": Type.String({"minLength":1,"maxLength":256}),
+  "side": Type.Optional(Side)
+}, {"description":"Params of class.browse.","additionalProperties":false});
 export type ClassBrowseParams = Static<typeof ClassBrowseParams>;
 
 /**
@@ -29,9 +29,9 @@ export type ClassBrowseParams = Static<typeof ClassBrowseParams>;
  * @see protocol/v1/stui.schema.json#/$defs/ProtocolGroup
  */
 export const ProtocolGroup = Type.Object({
-    "name": Type.String(),
-    "selectors": Type.Array(Type.String())
-  }, {"description":"A method protocol and its selectors, sorted.","additionalProperties":false});
+  "name": Type.String(),
+  "selectors": Type.Array(Type.String())
+}, {"description":"A method protocol and its selectors, sorted.","additionalProperties":false});
 export type ProtocolGroup = Static<typeof ProtocolGroup>;
 
 /**
@@ -40,19 +40,19 @@ export type ProtocolGroup = Static<typeof ProtocolGroup>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassBrowseResult
  */
 export const ClassBrowseResult = Type.Object({
-    "name": Type.String(),
-    "side": Side,
-    /** The superclass chain, nearest first. */
-    "superclasses": Type.Array(Type.String(), {"description":"The superclass chain, nearest first."}),
-    /** Direct subclasses, sorted. */
-    "subclasses": Type.Array(Type.String(), {"description":"Direct subclasses, sorted."}),
-    "package": Type.String(),
-    "comment": Type.Union([Type.String(), Type.Null()]),
-    "definition": Type.String(),
-    "instanceVariables": Type.Array(Type.String()),
-    "classVariables": Type.Array(Type.String()),
-    "protocols": Type.Array(ProtocolGroup)
-  }, {"description":"Result of class.browse.","additionalProperties":false});
+  "name": Type.String(),
+  "side": Side,
+  /** The superclass chain, nearest first. */
+  "superclasses": Type.Array(Type.String(), {"description":"The superclass chain, nearest first."}),
+  /** Direct subclasses, sorted. */
+  "subclasses": Type.Array(Type.String(), {"description":"Direct subclasses, sorted."}),
+  "package": Type.String(),
+  "comment": Type.Union([Type.String(), Type.Null()]),
+  "definition": Type.String(),
+  "instanceVariables": Type.Array(Type.String()),
+  "classVariables": Type.Array(Type.String()),
+  "protocols": Type.Array(ProtocolGroup)
+}, {"description":"Result of class.browse.","additionalProperties":false});
 export type ClassBrowseResult = Static<typeof ClassBrowseResult>;
 
 /**
@@ -61,9 +61,9 @@ export type ClassBrowseResult = Static<typeof ClassBrowseResult>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassNotFoundData
  */
 export const ClassNotFoundData = Type.Object({
-    "kind": Type.Literal("classNotFound"),
-    "className": Type.String()
-  }, {"description":"Details of a classNotFound.","additionalProperties":false});
+  "kind": Type.Literal("classNotFound"),
+  "className": Type.String()
+}, {"description":"Details of a classNotFound.","additionalProperties":false});
 export type ClassNotFoundData = Static<typeof ClassNotFoundData>;
 
 /**
@@ -72,12 +72,12 @@ export type ClassNotFoundData = Static<typeof ClassNotFoundData>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassSummary
  */
 export const ClassSummary = Type.Object({
-    "name": Type.String(),
-    "package": Type.String(),
-    /** null for ProtoObject and other roots. */
-    "superclass": Type.Union([Type.String(), Type.Null()], {"description":"null for ProtoObject and other roots."}),
-    "hasComment": Type.Boolean()
-  }, {"description":"One line of classes.list.","additionalProperties":false});
+  "name": Type.String(),
+  "package": Type.String(),
+  /** null for ProtoObject and other roots. */
+  "superclass": Type.Union([Type.String(), Type.Null()], {"description":"null for ProtoObject and other roots."}),
+  "hasComment": Type.Boolean()
+}, {"description":"One line of classes.list.","additionalProperties":false});
 export type ClassSummary = Static<typeof ClassSummary>;
 
 /**
@@ -86,13 +86,13 @@ export type ClassSummary = Static<typeof ClassSummary>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassesListParams
  */
 export const ClassesListParams = Type.Object({
-    /** Class name pattern; `*` matches any run of characters; case-insensitive. */
-    "pattern": Type.Optional(Type.String({"description":"Class name pattern; `*` matches any run of characters; case-insensitive.","minLength":1,"maxLength":256})),
-    /** Only classes of this package (exact name). */
-    "package": Type.Optional(Type.String({"description":"Only classes of this package (exact name).","minLength":1,"maxLength":256})),
-    "offset": Type.Optional(Type.Integer({"default":0,"minimum":0})),
-    "limit": Type.Optional(Type.Integer({"default":100,"minimum":1,"maximum":1000}))
-  }, {"description":"Params of classes.list. With neither pattern nor package, every class.","additionalProperties":false});
+  /** Class name pattern; `*` matches any run of characters; case-insensitive. */
+  "pattern": Type.Optional(Type.String({"description":"Class name pattern; `*` matches any run of characters; case-insensitive.","minLength":1,"maxLength":256})),
+  /** Only classes of this package (exact name). */
+  "package": Type.Optional(Type.String({"description":"Only classes of this package (exact name).","minLength":1,"maxLength":256})),
+  "offset": Type.Optional(Type.Integer({"default":0,"minimum":0})),
+  "limit": Type.Optional(Type.Integer({"default":100,"minimum":1,"maximum":1000}))
+}, {"description":"Params of classes.list. With neither pattern nor package, every class.","additionalProperties":false});
 export type ClassesListParams = Static<typeof ClassesListParams>;
 
 /**
@@ -101,11 +101,11 @@ export type ClassesListParams = Static<typeof ClassesListParams>;
  * @see protocol/v1/stui.schema.json#/$defs/ClassesListResult
  */
 export const ClassesListResult = Type.Object({
-    /** How many classes match, over all pages. */
-    "total": Type.Integer({"description":"How many classes match, over all pages.","minimum":0}),
-    "offset": Type.Integer({"minimum":0}),
-    "classes": Type.Array(ClassSummary)
-  }, {"description":"Result of classes.list.","additionalProperties":false});
+  /** How many classes match, over all pages. */
+  "total": Type.Integer({"description":"How many classes match, over all pages.","minimum":0}),
+  "offset": Type.Integer({"minimum":0}),
+  "classes": Type.Array(ClassSummary)
+}, {"description":"Result of classes.list.","additionalProperties":false});
 export type ClassesListResult = Static<typeof ClassesListResult>;
 
 /**
@@ -130,15 +130,15 @@ export type SessionId = Static<typeof SessionId>;
  * @see protocol/v1/stui.schema.json#/$defs/DebugParams
  */
 export const DebugParams = Type.Object({
-    "sessionId": SessionId,
-    /** From an evaluationError's data. */
-    "debugId": Type.String({"description":"From an evaluationError's data.","minLength":1,"maxLength":64}),
-    "action": DebugAction,
-    /** The frame to act on or show, 0 = innermost. */
-    "frame": Type.Optional(Type.Integer({"description":"The frame to act on or show, 0 = innermost.","default":0,"minimum":0})),
-    /** Time limit for proceed and steps. */
-    "timeoutMs": Type.Optional(Type.Integer({"description":"Time limit for proceed and steps.","default":30000,"minimum":1,"maximum":3600000}))
-  }, {"description":"Params of debug.","additionalProperties":false});
+  "sessionId": SessionId,
+  /** From an evaluationError's data. */
+  "debugId": Type.String({"description":"From an evaluationError's data.","minLength":1,"maxLength":64}),
+  "action": DebugAction,
+  /** The frame to act on or show, 0 = innermost. */
+  "frame": Type.Optional(Type.Integer({"description":"The frame to act on or show, 0 = innermost.","default":0,"minimum":0})),
+  /** Time limit for proceed and steps. */
+  "timeoutMs": Type.Optional(Type.Integer({"description":"Time limit for proceed and steps.","default":30000,"minimum":1,"maximum":3600000}))
+}, {"description":"Params of debug.","additionalProperties":false});
 export type DebugParams = Static<typeof DebugParams>;
 
 /**
@@ -155,12 +155,12 @@ export type ObjectHandle = Static<typeof ObjectHandle>;
  * @see protocol/v1/stui.schema.json#/$defs/Value
  */
 export const Value = Type.Object({
-    "printString": Type.String(),
-    "className": Type.String(),
-    /** True when printString was cut at the print limit. */
-    "truncated": Type.Boolean({"description":"True when printString was cut at the print limit."}),
-    "handle": Type.Optional(ObjectHandle)
-  }, {"description":"How an object is shown: its printString (cut at the print limit), its class and, where one was made, a handle to inspect it.","additionalProperties":false});
+  "printString": Type.String(),
+  "className": Type.String(),
+  /** True when printString was cut at the print limit. */
+  "truncated": Type.Boolean({"description":"True when printString was cut at the print limit."}),
+  "handle": Type.Optional(ObjectHandle)
+}, {"description":"How an object is shown: its printString (cut at the print limit), its class and, where one was made, a handle to inspect it.","additionalProperties":false});
 export type Value = Static<typeof Value>;
 
 /**
@@ -169,10 +169,10 @@ export type Value = Static<typeof Value>;
  * @see protocol/v1/stui.schema.json#/$defs/DebugVariable
  */
 export const DebugVariable = Type.Object({
-    "name": Type.String(),
-    "kind": Type.Union([Type.Literal("receiver"), Type.Literal("argument"), Type.Literal("temporary"), Type.Literal("instanceVariable")]),
-    "value": Value
-  }, {"description":"A variable visible in a frame.","additionalProperties":false});
+  "name": Type.String(),
+  "kind": Type.Union([Type.Literal("receiver"), Type.Literal("argument"), Type.Literal("temporary"), Type.Literal("instanceVariable")]),
+  "value": Value
+}, {"description":"A variable visible in a frame.","additionalProperties":false});
 export type DebugVariable = Static<typeof DebugVariable>;
 
 /**
@@ -181,15 +181,15 @@ export type DebugVariable = Static<typeof DebugVariable>;
  * @see protocol/v1/stui.schema.json#/$defs/StackFrame
  */
 export const StackFrame = Type.Object({
-    "index": Type.Integer({"minimum":0}),
-    /** `Class>>selector` of the method that runs (the class that defines it). */
-    "method": Type.String({"description":"`Class>>selector` of the method that runs (the class that defines it)."}),
-    "receiverClass": Type.String(),
-    /** The frame as the debugger prints it. */
-    "printString": Type.String({"description":"The frame as the debugger prints it."}),
-    /** 1-based line in the method's source of the node being executed, when known. */
-    "line": Type.Optional(Type.Integer({"description":"1-based line in the method's source of the node being executed, when known.","minimum":1}))
-  }, {"description":"One frame of a Smalltalk stack, innermost first.","additionalProperties":false});
+  "index": Type.Integer({"minimum":0}),
+  /** `Class>>selector` of the method that runs (the class that defines it). */
+  "method": Type.String({"description":"`Class>>selector` of the method that runs (the class that defines it)."}),
+  "receiverClass": Type.String(),
+  /** The frame as the debugger prints it. */
+  "printString": Type.String({"description":"The frame as the debugger prints it."}),
+  /** 1-based line in the method's source of the node being executed, when known. */
+  "line": Type.Optional(Type.Integer({"description":"1-based line in the method's source of the node being executed, when known.","minimum":1}))
+}, {"description":"One frame of a Smalltalk stack, innermost first.","additionalProperties":false});
 export type StackFrame = Static<typeof StackFrame>;
 
 /**
@@ -198,12 +198,12 @@ export type StackFrame = Static<typeof StackFrame>;
  * @see protocol/v1/stui.schema.json#/$defs/DebugResult
  */
 export const DebugResult = Type.Object({
-    "debugId": Type.String(),
-    "state": Type.Union([Type.Literal("suspended"), Type.Literal("finished"), Type.Literal("terminated")]),
-    "frames": Type.Optional(Type.Array(StackFrame)),
-    "variables": Type.Optional(Type.Array(DebugVariable)),
-    "value": Type.Optional(Value)
-  }, {"description":"Result of debug. `frames` after every action that leaves the evaluation suspended; `variables` for the variables action; `value` once it finished (proceed, or a step that left the last frame).","additionalProperties":false});
+  "debugId": Type.String(),
+  "state": Type.Union([Type.Literal("suspended"), Type.Literal("finished"), Type.Literal("terminated")]),
+  "frames": Type.Optional(Type.Array(StackFrame)),
+  "variables": Type.Optional(Type.Array(DebugVariable)),
+  "value": Type.Optional(Value)
+}, {"description":"Result of debug. `frames` after every action that leaves the evaluation suspended; `variables` for the variables action; `value` once it finished (proceed, or a step that left the last frame).","additionalProperties":false});
 export type DebugResult = Static<typeof DebugResult>;
 
 /**
@@ -212,9 +212,9 @@ export type DebugResult = Static<typeof DebugResult>;
  * @see protocol/v1/stui.schema.json#/$defs/DebugSessionNotFoundData
  */
 export const DebugSessionNotFoundData = Type.Object({
-    "kind": Type.Literal("debugSessionNotFound"),
-    "debugId": Type.String()
-  }, {"description":"Details of a debugSessionNotFound.","additionalProperties":false});
+  "kind": Type.Literal("debugSessionNotFound"),
+  "debugId": Type.String()
+}, {"description":"Details of a debugSessionNotFound.","additionalProperties":false});
 export type DebugSessionNotFoundData = Static<typeof DebugSessionNotFoundData>;
 
 /**
@@ -224,7 +224,7 @@ export type DebugSessionNotFoundData = Static<typeof DebugSessionNotFoundData>;
  */
 export const EmptyParams = Type.Object({
 
-  }, {"description":"Params of a command that takes none.","additionalProperties":false});
+}, {"description":"Params of a command that takes none.","additionalProperties":false});
 export type EmptyParams = Static<typeof EmptyParams>;
 
 /**
@@ -233,13 +233,13 @@ export type EmptyParams = Static<typeof EmptyParams>;
  * @see protocol/v1/stui.schema.json#/$defs/EvaluationErrorData
  */
 export const EvaluationErrorData = Type.Object({
-    "kind": Type.Literal("evaluationError"),
-    "exceptionClass": Type.String(),
-    "messageText": Type.String(),
-    "description": Type.String(),
-    "frames": Type.Array(StackFrame, {"maxItems":100}),
-    "debugId": Type.Optional(Type.String())
-  }, {"description":"Details of an evaluationError: the exception and the stack where it was signalled. With debugging on in the session, the evaluation stays suspended under debugId.","additionalProperties":false});
+  "kind": Type.Literal("evaluationError"),
+  "exceptionClass": Type.String(),
+  "messageText": Type.String(),
+  "description": Type.String(),
+  "frames": Type.Array(StackFrame, {"maxItems":100}),
+  "debugId": Type.Optional(Type.String())
+}, {"description":"Details of an evaluationError: the exception and the stack where it was signalled. With debugging on in the session, the evaluation stays suspended under debugId.","additionalProperties":false});
 export type EvaluationErrorData = Static<typeof EvaluationErrorData>;
 
 /**
@@ -248,9 +248,9 @@ export type EvaluationErrorData = Static<typeof EvaluationErrorData>;
  * @see protocol/v1/stui.schema.json#/$defs/HandleNotFoundData
  */
 export const HandleNotFoundData = Type.Object({
-    "kind": Type.Literal("handleNotFound"),
-    "handle": Type.String()
-  }, {"description":"Details of a handleNotFound.","additionalProperties":false});
+  "kind": Type.Literal("handleNotFound"),
+  "handle": Type.String()
+}, {"description":"Details of a handleNotFound.","additionalProperties":false});
 export type HandleNotFoundData = Static<typeof HandleNotFoundData>;
 
 /**
@@ -259,9 +259,9 @@ export type HandleNotFoundData = Static<typeof HandleNotFoundData>;
  * @see protocol/v1/stui.schema.json#/$defs/InternalErrorData
  */
 export const InternalErrorData = Type.Object({
-    "kind": Type.Literal("internalError"),
-    "detail": Type.String()
-  }, {"description":"Details of an internalError.","additionalProperties":false});
+  "kind": Type.Literal("internalError"),
+  "detail": Type.String()
+}, {"description":"Details of an internalError.","additionalProperties":false});
 export type InternalErrorData = Static<typeof InternalErrorData>;
 
 /**
@@ -270,10 +270,10 @@ export type InternalErrorData = Static<typeof InternalErrorData>;
  * @see protocol/v1/stui.schema.json#/$defs/ValidationProblem
  */
 export const ValidationProblem = Type.Object({
-    /** JSON Pointer to the offending value ('' for the whole object). */
-    "path": Type.String({"description":"JSON Pointer to the offending value ('' for the whole object)."}),
-    "message": Type.String()
-  }, {"description":"One way a message failed its schema.","additionalProperties":false});
+  /** JSON Pointer to the offending value ('' for the whole object). */
+  "path": Type.String({"description":"JSON Pointer to the offending value ('' for the whole object)."}),
+  "message": Type.String()
+}, {"description":"One way a message failed its schema.","additionalProperties":false});
 export type ValidationProblem = Static<typeof ValidationProblem>;
 
 /**
@@ -282,10 +282,10 @@ export type ValidationProblem = Static<typeof ValidationProblem>;
  * @see protocol/v1/stui.schema.json#/$defs/InvalidParamsData
  */
 export const InvalidParamsData = Type.Object({
-    "kind": Type.Literal("invalidParams"),
-    "method": Type.String(),
-    "errors": Type.Array(ValidationProblem)
-  }, {"description":"Details of an invalidParams.","additionalProperties":false});
+  "kind": Type.Literal("invalidParams"),
+  "method": Type.String(),
+  "errors": Type.Array(ValidationProblem)
+}, {"description":"Details of an invalidParams.","additionalProperties":false});
 export type InvalidParamsData = Static<typeof InvalidParamsData>;
 
 /**
@@ -294,9 +294,9 @@ export type InvalidParamsData = Static<typeof InvalidParamsData>;
  * @see protocol/v1/stui.schema.json#/$defs/InvalidRequestData
  */
 export const InvalidRequestData = Type.Object({
-    "kind": Type.Literal("invalidRequest"),
-    "errors": Type.Array(ValidationProblem)
-  }, {"description":"Details of an invalidRequest: what is wrong with the envelope.","additionalProperties":false});
+  "kind": Type.Literal("invalidRequest"),
+  "errors": Type.Array(ValidationProblem)
+}, {"description":"Details of an invalidRequest: what is wrong with the envelope.","additionalProperties":false});
 export type InvalidRequestData = Static<typeof InvalidRequestData>;
 
 /**
@@ -305,10 +305,10 @@ export type InvalidRequestData = Static<typeof InvalidRequestData>;
  * @see protocol/v1/stui.schema.json#/$defs/MessageTooLargeData
  */
 export const MessageTooLargeData = Type.Object({
-    "kind": Type.Literal("messageTooLarge"),
-    "limitBytes": Type.Integer({"minimum":0}),
-    "actualBytes": Type.Integer({"minimum":0})
-  }, {"description":"Details of a messageTooLarge.","additionalProperties":false});
+  "kind": Type.Literal("messageTooLarge"),
+  "limitBytes": Type.Integer({"minimum":0}),
+  "actualBytes": Type.Integer({"minimum":0})
+}, {"description":"Details of a messageTooLarge.","additionalProperties":false});
 export type MessageTooLargeData = Static<typeof MessageTooLargeData>;
 
 /**
@@ -317,10 +317,10 @@ export type MessageTooLargeData = Static<typeof MessageTooLargeData>;
  * @see protocol/v1/stui.schema.json#/$defs/ParseErrorData
  */
 export const ParseErrorData = Type.Object({
-    "kind": Type.Literal("parseError"),
-    /** What the JSON reader said. */
-    "detail": Type.String({"description":"What the JSON reader said."})
-  }, {"description":"Details of a parseError.","additionalProperties":false});
+  "kind": Type.Literal("parseError"),
+  /** What the JSON reader said. */
+  "detail": Type.String({"description":"What the JSON reader said."})
+}, {"description":"Details of a parseError.","additionalProperties":false});
 export type ParseErrorData = Static<typeof ParseErrorData>;
 
 /**
@@ -337,10 +337,10 @@ export type Permission = Static<typeof Permission>;
  * @see protocol/v1/stui.schema.json#/$defs/PermissionDeniedData
  */
 export const PermissionDeniedData = Type.Object({
-    "kind": Type.Literal("permissionDenied"),
-    "method": Type.String(),
-    "permission": Permission
-  }, {"description":"Details of a permissionDenied: the command and the permission class it needs.","additionalProperties":false});
+  "kind": Type.Literal("permissionDenied"),
+  "method": Type.String(),
+  "permission": Permission
+}, {"description":"Details of a permissionDenied: the command and the permission class it needs.","additionalProperties":false});
 export type PermissionDeniedData = Static<typeof PermissionDeniedData>;
 
 /**
@@ -349,11 +349,11 @@ export type PermissionDeniedData = Static<typeof PermissionDeniedData>;
  * @see protocol/v1/stui.schema.json#/$defs/SelectorNotFoundData
  */
 export const SelectorNotFoundData = Type.Object({
-    "kind": Type.Literal("selectorNotFound"),
-    "className": Type.String(),
-    "selector": Type.String(),
-    "side": Side
-  }, {"description":"Details of a selectorNotFound.","additionalProperties":false});
+  "kind": Type.Literal("selectorNotFound"),
+  "className": Type.String(),
+  "selector": Type.String(),
+  "side": Side
+}, {"description":"Details of a selectorNotFound.","additionalProperties":false});
 export type SelectorNotFoundData = Static<typeof SelectorNotFoundData>;
 
 /**
@@ -362,9 +362,9 @@ export type SelectorNotFoundData = Static<typeof SelectorNotFoundData>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionNotFoundData
  */
 export const SessionNotFoundData = Type.Object({
-    "kind": Type.Literal("sessionNotFound"),
-    "sessionId": Type.String()
-  }, {"description":"Details of a sessionNotFound.","additionalProperties":false});
+  "kind": Type.Literal("sessionNotFound"),
+  "sessionId": Type.String()
+}, {"description":"Details of a sessionNotFound.","additionalProperties":false});
 export type SessionNotFoundData = Static<typeof SessionNotFoundData>;
 
 /**
@@ -373,14 +373,14 @@ export type SessionNotFoundData = Static<typeof SessionNotFoundData>;
  * @see protocol/v1/stui.schema.json#/$defs/SyntaxErrorData
  */
 export const SyntaxErrorData = Type.Object({
-    "kind": Type.Literal("syntaxError"),
-    /** The compiler's message. */
-    "description": Type.String({"description":"The compiler's message."}),
-    "line": Type.Integer({"minimum":1}),
-    "column": Type.Integer({"minimum":1}),
-    /** 1-based character index into the source. */
-    "position": Type.Integer({"description":"1-based character index into the source.","minimum":0})
-  }, {"description":"Details of a syntaxError. line and column are 1-based and point into the submitted source.","additionalProperties":false});
+  "kind": Type.Literal("syntaxError"),
+  /** The compiler's message. */
+  "description": Type.String({"description":"The compiler's message."}),
+  "line": Type.Integer({"minimum":1}),
+  "column": Type.Integer({"minimum":1}),
+  /** 1-based character index into the source. */
+  "position": Type.Integer({"description":"1-based character index into the source.","minimum":0})
+}, {"description":"Details of a syntaxError. line and column are 1-based and point into the submitted source.","additionalProperties":false});
 export type SyntaxErrorData = Static<typeof SyntaxErrorData>;
 
 /**
@@ -389,9 +389,9 @@ export type SyntaxErrorData = Static<typeof SyntaxErrorData>;
  * @see protocol/v1/stui.schema.json#/$defs/TimeoutData
  */
 export const TimeoutData = Type.Object({
-    "kind": Type.Literal("timeout"),
-    "timeoutMs": Type.Integer({"minimum":1})
-  }, {"description":"Details of a timeout.","additionalProperties":false});
+  "kind": Type.Literal("timeout"),
+  "timeoutMs": Type.Integer({"minimum":1})
+}, {"description":"Details of a timeout.","additionalProperties":false});
 export type TimeoutData = Static<typeof TimeoutData>;
 
 /**
@@ -400,11 +400,11 @@ export type TimeoutData = Static<typeof TimeoutData>;
  * @see protocol/v1/stui.schema.json#/$defs/UnknownMethodData
  */
 export const UnknownMethodData = Type.Object({
-    "kind": Type.Literal("unknownMethod"),
-    "method": Type.String(),
-    /** The methods the server does know. */
-    "known": Type.Array(Type.String(), {"description":"The methods the server does know."})
-  }, {"description":"Details of an unknownMethod.","additionalProperties":false});
+  "kind": Type.Literal("unknownMethod"),
+  "method": Type.String(),
+  /** The methods the server does know. */
+  "known": Type.Array(Type.String(), {"description":"The methods the server does know."})
+}, {"description":"Details of an unknownMethod.","additionalProperties":false});
 export type UnknownMethodData = Static<typeof UnknownMethodData>;
 
 /**
@@ -421,10 +421,10 @@ export type ProtocolVersion = Static<typeof ProtocolVersion>;
  * @see protocol/v1/stui.schema.json#/$defs/UnsupportedVersionData
  */
 export const UnsupportedVersionData = Type.Object({
-    "kind": Type.Literal("unsupportedVersion"),
-    "requested": Type.Array(Type.String()),
-    "supported": Type.Array(ProtocolVersion)
-  }, {"description":"Details of an unsupportedVersion: the versions asked for and the versions the server supports.","additionalProperties":false});
+  "kind": Type.Literal("unsupportedVersion"),
+  "requested": Type.Array(Type.String()),
+  "supported": Type.Array(ProtocolVersion)
+}, {"description":"Details of an unsupportedVersion: the versions asked for and the versions the server supports.","additionalProperties":false});
 export type UnsupportedVersionData = Static<typeof UnsupportedVersionData>;
 
 /**
@@ -441,10 +441,10 @@ export type ErrorData = Static<typeof ErrorData>;
  * @see protocol/v1/stui.schema.json#/$defs/ErrorObject
  */
 export const ErrorObject = Type.Object({
-    "code": Type.Integer(),
-    "message": Type.String(),
-    "data": ErrorData
-  }, {"description":"A JSON-RPC error. `code` is the number listed for the error kind in x-stui-errors; `data.kind` names the kind and decides the shape of `data`.","additionalProperties":false});
+  "code": Type.Integer(),
+  "message": Type.String(),
+  "data": ErrorData
+}, {"description":"A JSON-RPC error. `code` is the number listed for the error kind in x-stui-errors; `data.kind` names the kind and decides the shape of `data`.","additionalProperties":false});
 export type ErrorObject = Static<typeof ErrorObject>;
 
 /**
@@ -461,10 +461,10 @@ export type RequestId = Static<typeof RequestId>;
  * @see protocol/v1/stui.schema.json#/$defs/ErrorResponse
  */
 export const ErrorResponse = Type.Object({
-    "jsonrpc": Type.Literal("2.0"),
-    "id": Type.Union([RequestId, Type.Null()]),
-    "error": ErrorObject
-  }, {"description":"The answer to a request that failed. `id` is null only when the request's id could not be read (malformed JSON).","additionalProperties":false});
+  "jsonrpc": Type.Literal("2.0"),
+  "id": Type.Union([RequestId, Type.Null()]),
+  "error": ErrorObject
+}, {"description":"The answer to a request that failed. `id` is null only when the request's id could not be read (malformed JSON).","additionalProperties":false});
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
 /**
@@ -473,17 +473,17 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
  * @see protocol/v1/stui.schema.json#/$defs/EvaluateParams
  */
 export const EvaluateParams = Type.Object({
-    /** The session to evaluate in; without it the code runs in a throwaway workspace. */
-    "sessionId": Type.Optional(SessionId),
-    /** Smalltalk statements, as in a Playground. */
-    "code": Type.String({"description":"Smalltalk statements, as in a Playground.","minLength":1,"maxLength":1000000}),
-    /** Stop the evaluation after this long. */
-    "timeoutMs": Type.Optional(Type.Integer({"description":"Stop the evaluation after this long.","default":30000,"minimum":1,"maximum":3600000})),
-    /** Cut the result's printString at this many characters. */
-    "printLimit": Type.Optional(Type.Integer({"description":"Cut the result's printString at this many characters.","default":10000,"minimum":16,"maximum":1000000})),
-    /** Keep the result alive under a handle for inspect (needs a session). */
-    "keepHandle": Type.Optional(Type.Boolean({"description":"Keep the result alive under a handle for inspect (needs a session).","default":false}))
-  }, {"description":"Params of evaluate.","additionalProperties":false});
+  /** The session to evaluate in; without it the code runs in a throwaway workspace. */
+  "sessionId": Type.Optional(SessionId),
+  /** Smalltalk statements, as in a Playground. */
+  "code": Type.String({"description":"Smalltalk statements, as in a Playground.","minLength":1,"maxLength":1000000}),
+  /** Stop the evaluation after this long. */
+  "timeoutMs": Type.Optional(Type.Integer({"description":"Stop the evaluation after this long.","default":30000,"minimum":1,"maximum":3600000})),
+  /** Cut the result's printString at this many characters. */
+  "printLimit": Type.Optional(Type.Integer({"description":"Cut the result's printString at this many characters.","default":10000,"minimum":16,"maximum":1000000})),
+  /** Keep the result alive under a handle for inspect (needs a session). */
+  "keepHandle": Type.Optional(Type.Boolean({"description":"Keep the result alive under a handle for inspect (needs a session).","default":false}))
+}, {"description":"Params of evaluate.","additionalProperties":false});
 export type EvaluateParams = Static<typeof EvaluateParams>;
 
 /**
@@ -492,11 +492,11 @@ export type EvaluateParams = Static<typeof EvaluateParams>;
  * @see protocol/v1/stui.schema.json#/$defs/EvaluateResult
  */
 export const EvaluateResult = Type.Object({
-    "value": Value,
-    "durationMs": Type.Number({"minimum":0}),
-    /** The entry this evaluation made in the session's history. */
-    "historyIndex": Type.Optional(Type.Integer({"description":"The entry this evaluation made in the session's history.","minimum":1}))
-  }, {"description":"Result of evaluate.","additionalProperties":false});
+  "value": Value,
+  "durationMs": Type.Number({"minimum":0}),
+  /** The entry this evaluation made in the session's history. */
+  "historyIndex": Type.Optional(Type.Integer({"description":"The entry this evaluation made in the session's history.","minimum":1}))
+}, {"description":"Result of evaluate.","additionalProperties":false});
 export type EvaluateResult = Static<typeof EvaluateResult>;
 
 /**
@@ -505,9 +505,9 @@ export type EvaluateResult = Static<typeof EvaluateResult>;
  * @see protocol/v1/stui.schema.json#/$defs/HandleEntry
  */
 export const HandleEntry = Type.Object({
-    "handle": ObjectHandle,
-    "value": Value
-  }, {"description":"A live object handle of a session.","additionalProperties":false});
+  "handle": ObjectHandle,
+  "value": Value
+}, {"description":"A live object handle of a session.","additionalProperties":false});
 export type HandleEntry = Static<typeof HandleEntry>;
 
 /**
@@ -516,9 +516,9 @@ export type HandleEntry = Static<typeof HandleEntry>;
  * @see protocol/v1/stui.schema.json#/$defs/HandlesReleaseParams
  */
 export const HandlesReleaseParams = Type.Object({
-    "sessionId": SessionId,
-    "handles": Type.Array(ObjectHandle, {"minItems":1,"maxItems":10000})
-  }, {"description":"Params of handles.release.","additionalProperties":false});
+  "sessionId": SessionId,
+  "handles": Type.Array(ObjectHandle, {"minItems":1,"maxItems":10000})
+}, {"description":"Params of handles.release.","additionalProperties":false});
 export type HandlesReleaseParams = Static<typeof HandlesReleaseParams>;
 
 /**
@@ -527,10 +527,10 @@ export type HandlesReleaseParams = Static<typeof HandlesReleaseParams>;
  * @see protocol/v1/stui.schema.json#/$defs/HandlesReleaseResult
  */
 export const HandlesReleaseResult = Type.Object({
-    "released": Type.Integer({"minimum":0}),
-    /** Handles the session did not have. */
-    "unknown": Type.Array(Type.String(), {"description":"Handles the session did not have."})
-  }, {"description":"Result of handles.release.","additionalProperties":false});
+  "released": Type.Integer({"minimum":0}),
+  /** Handles the session did not have. */
+  "unknown": Type.Array(Type.String(), {"description":"Handles the session did not have."})
+}, {"description":"Result of handles.release.","additionalProperties":false});
 export type HandlesReleaseResult = Static<typeof HandlesReleaseResult>;
 
 /**
@@ -547,15 +547,15 @@ export type Timestamp = Static<typeof Timestamp>;
  * @see protocol/v1/stui.schema.json#/$defs/HistoryEntry
  */
 export const HistoryEntry = Type.Object({
-    "index": Type.Integer({"minimum":1}),
-    "code": Type.String(),
-    /** False when it failed (syntax error, exception, timeout). */
-    "ok": Type.Boolean({"description":"False when it failed (syntax error, exception, timeout)."}),
-    /** The result's printString, or the error's description. */
-    "printString": Type.Optional(Type.String({"description":"The result's printString, or the error's description."})),
-    "className": Type.Optional(Type.String()),
-    "at": Timestamp
-  }, {"description":"One past evaluation of a session.","additionalProperties":false});
+  "index": Type.Integer({"minimum":1}),
+  "code": Type.String(),
+  /** False when it failed (syntax error, exception, timeout). */
+  "ok": Type.Boolean({"description":"False when it failed (syntax error, exception, timeout)."}),
+  /** The result's printString, or the error's description. */
+  "printString": Type.Optional(Type.String({"description":"The result's printString, or the error's description."})),
+  "className": Type.Optional(Type.String()),
+  "at": Timestamp
+}, {"description":"One past evaluation of a session.","additionalProperties":false});
 export type HistoryEntry = Static<typeof HistoryEntry>;
 
 /**
@@ -564,9 +564,9 @@ export type HistoryEntry = Static<typeof HistoryEntry>;
  * @see protocol/v1/stui.schema.json#/$defs/IndexedElement
  */
 export const IndexedElement = Type.Object({
-    "index": Type.Integer({"minimum":1}),
-    "value": Value
-  }, {"description":"An indexed element and its value. `index` is 1-based, as in Smalltalk.","additionalProperties":false});
+  "index": Type.Integer({"minimum":1}),
+  "value": Value
+}, {"description":"An indexed element and its value. `index` is 1-based, as in Smalltalk.","additionalProperties":false});
 export type IndexedElement = Static<typeof IndexedElement>;
 
 /**
@@ -575,18 +575,18 @@ export type IndexedElement = Static<typeof IndexedElement>;
  * @see protocol/v1/stui.schema.json#/$defs/InspectParams
  */
 export const InspectParams = Type.Object({
-    "sessionId": SessionId,
-    /** An object handle from an earlier answer. */
-    "handle": Type.Optional(ObjectHandle),
-    /** Smalltalk code whose result to inspect. Runs code, so it needs the eval permission. */
-    "expression": Type.Optional(Type.String({"description":"Smalltalk code whose result to inspect. Runs code, so it needs the eval permission.","minLength":1,"maxLength":1000000})),
-    /** First indexed element to answer (0-based). */
-    "offset": Type.Optional(Type.Integer({"description":"First indexed element to answer (0-based).","default":0,"minimum":0})),
-    /** How many indexed elements to answer at most. */
-    "limit": Type.Optional(Type.Integer({"description":"How many indexed elements to answer at most.","default":100,"minimum":0,"maximum":1000})),
-    /** Cut each printString at this many characters. */
-    "printLimit": Type.Optional(Type.Integer({"description":"Cut each printString at this many characters.","default":1000,"minimum":16,"maximum":1000000}))
-  }, {"description":"Params of inspect: exactly one of handle and expression.","additionalProperties":false,"oneOf":[{"required":["handle"]},{"required":["expression"]}]});
+  "sessionId": SessionId,
+  /** An object handle from an earlier answer. */
+  "handle": Type.Optional(ObjectHandle),
+  /** Smalltalk code whose result to inspect. Runs code, so it needs the eval permission. */
+  "expression": Type.Optional(Type.String({"description":"Smalltalk code whose result to inspect. Runs code, so it needs the eval permission.","minLength":1,"maxLength":1000000})),
+  /** First indexed element to answer (0-based). */
+  "offset": Type.Optional(Type.Integer({"description":"First indexed element to answer (0-based).","default":0,"minimum":0})),
+  /** How many indexed elements to answer at most. */
+  "limit": Type.Optional(Type.Integer({"description":"How many indexed elements to answer at most.","default":100,"minimum":0,"maximum":1000})),
+  /** Cut each printString at this many characters. */
+  "printLimit": Type.Optional(Type.Integer({"description":"Cut each printString at this many characters.","default":1000,"minimum":16,"maximum":1000000}))
+}, {"description":"Params of inspect: exactly one of handle and expression.","additionalProperties":false,"oneOf":[{"required":["handle"]},{"required":["expression"]}]});
 export type InspectParams = Static<typeof InspectParams>;
 
 /**
@@ -595,9 +595,9 @@ export type InspectParams = Static<typeof InspectParams>;
  * @see protocol/v1/stui.schema.json#/$defs/NamedSlot
  */
 export const NamedSlot = Type.Object({
-    "name": Type.String(),
-    "value": Value
-  }, {"description":"A named instance variable and its value.","additionalProperties":false});
+  "name": Type.String(),
+  "value": Value
+}, {"description":"A named instance variable and its value.","additionalProperties":false});
 export type NamedSlot = Static<typeof NamedSlot>;
 
 /**
@@ -606,19 +606,19 @@ export type NamedSlot = Static<typeof NamedSlot>;
  * @see protocol/v1/stui.schema.json#/$defs/InspectResult
  */
 export const InspectResult = Type.Object({
-    /** A handle to the inspected object. */
-    "handle": ObjectHandle,
-    "className": Type.String(),
-    "printString": Type.String(),
-    "identityHash": Type.Integer(),
-    "namedSlots": Type.Array(NamedSlot),
-    /** A page of the indexed elements (basicAt:), with their total count. */
-    "indexed": Type.Object({
-        "total": Type.Integer({"minimum":0}),
-        "offset": Type.Integer({"minimum":0}),
-        "elements": Type.Array(IndexedElement)
-      }, {"description":"A page of the indexed elements (basicAt:), with their total count.","additionalProperties":false})
-  }, {"description":"Result of inspect.","additionalProperties":false});
+  /** A handle to the inspected object. */
+  "handle": ObjectHandle,
+  "className": Type.String(),
+  "printString": Type.String(),
+  "identityHash": Type.Integer(),
+  "namedSlots": Type.Array(NamedSlot),
+  /** A page of the indexed elements (basicAt:), with their total count. */
+  "indexed": Type.Object({
+    "total": Type.Integer({"minimum":0}),
+    "offset": Type.Integer({"minimum":0}),
+    "elements": Type.Array(IndexedElement)
+  }, {"description":"A page of the indexed elements (basicAt:), with their total count.","additionalProperties":false})
+}, {"description":"Result of inspect.","additionalProperties":false});
 export type InspectResult = Static<typeof InspectResult>;
 
 /**
@@ -627,13 +627,13 @@ export type InspectResult = Static<typeof InspectResult>;
  * @see protocol/v1/stui.schema.json#/$defs/MethodCompileParams
  */
 export const MethodCompileParams = Type.Object({
-    "className": Type.String({"minLength":1,"maxLength":256}),
-    "side": Type.Optional(Side),
-    /** The whole method: pattern, temporaries and statements. */
-    "source": Type.String({"description":"The whole method: pattern, temporaries and statements.","minLength":1,"maxLength":1000000}),
-    /** The protocol to file it under; `*Package` makes it an extension of that package. */
-    "protocol": Type.Optional(Type.String({"description":"The protocol to file it under; `*Package` makes it an extension of that package.","default":"as yet unclassified","minLength":1,"maxLength":256}))
-  }, {"description":"Params of method.compile.","additionalProperties":false});
+  "className": Type.String({"minLength":1,"maxLength":256}),
+  "side": Type.Optional(Side),
+  /** The whole method: pattern, temporaries and statements. */
+  "source": Type.String({"description":"The whole method: pattern, temporaries and statements.","minLength":1,"maxLength":1000000}),
+  /** The protocol to file it under; `*Package` makes it an extension of that package. */
+  "protocol": Type.Optional(Type.String({"description":"The protocol to file it under; `*Package` makes it an extension of that package.","default":"as yet unclassified","minLength":1,"maxLength":256}))
+}, {"description":"Params of method.compile.","additionalProperties":false});
 export type MethodCompileParams = Static<typeof MethodCompileParams>;
 
 /**
@@ -642,13 +642,13 @@ export type MethodCompileParams = Static<typeof MethodCompileParams>;
  * @see protocol/v1/stui.schema.json#/$defs/MethodCompileResult
  */
 export const MethodCompileResult = Type.Object({
-    "className": Type.String(),
-    "selector": Type.String(),
-    "side": Side,
-    "protocol": Type.String(),
-    /** True for a new method, false when one was replaced. */
-    "created": Type.Boolean({"description":"True for a new method, false when one was replaced."})
-  }, {"description":"Result of method.compile.","additionalProperties":false});
+  "className": Type.String(),
+  "selector": Type.String(),
+  "side": Side,
+  "protocol": Type.String(),
+  /** True for a new method, false when one was replaced. */
+  "created": Type.Boolean({"description":"True for a new method, false when one was replaced."})
+}, {"description":"Result of method.compile.","additionalProperties":false});
 export type MethodCompileResult = Static<typeof MethodCompileResult>;
 
 /**
@@ -657,16 +657,16 @@ export type MethodCompileResult = Static<typeof MethodCompileResult>;
  * @see protocol/v1/stui.schema.json#/$defs/MethodGetResult
  */
 export const MethodGetResult = Type.Object({
-    "className": Type.String(),
-    "selector": Type.String(),
-    "side": Side,
-    "source": Type.String(),
-    "protocol": Type.String(),
-    "argumentNames": Type.Array(Type.String()),
-    "package": Type.String(),
-    /** True when the method belongs to another package than its class. */
-    "isExtension": Type.Boolean({"description":"True when the method belongs to another package than its class."})
-  }, {"description":"Result of method.get.","additionalProperties":false});
+  "className": Type.String(),
+  "selector": Type.String(),
+  "side": Side,
+  "source": Type.String(),
+  "protocol": Type.String(),
+  "argumentNames": Type.Array(Type.String()),
+  "package": Type.String(),
+  /** True when the method belongs to another package than its class. */
+  "isExtension": Type.Boolean({"description":"True when the method belongs to another package than its class."})
+}, {"description":"Result of method.get.","additionalProperties":false});
 export type MethodGetResult = Static<typeof MethodGetResult>;
 
 /**
@@ -675,10 +675,10 @@ export type MethodGetResult = Static<typeof MethodGetResult>;
  * @see protocol/v1/stui.schema.json#/$defs/MethodRef
  */
 export const MethodRef = Type.Object({
-    "className": Type.String({"minLength":1,"maxLength":256}),
-    "selector": Type.String({"minLength":1,"maxLength":1024}),
-    "side": Type.Optional(Side)
-  }, {"description":"Params naming one method.","additionalProperties":false});
+  "className": Type.String({"minLength":1,"maxLength":256}),
+  "selector": Type.String({"minLength":1,"maxLength":1024}),
+  "side": Type.Optional(Side)
+}, {"description":"Params naming one method.","additionalProperties":false});
 export type MethodRef = Static<typeof MethodRef>;
 
 /**
@@ -687,9 +687,9 @@ export type MethodRef = Static<typeof MethodRef>;
  * @see protocol/v1/stui.schema.json#/$defs/PingParams
  */
 export const PingParams = Type.Object({
-    /** Answered back unchanged. */
-    "echo": Type.Optional(Type.String({"description":"Answered back unchanged.","maxLength":1024}))
-  }, {"description":"Params of ping.","additionalProperties":false});
+  /** Answered back unchanged. */
+  "echo": Type.Optional(Type.String({"description":"Answered back unchanged.","maxLength":1024}))
+}, {"description":"Params of ping.","additionalProperties":false});
 export type PingParams = Static<typeof PingParams>;
 
 /**
@@ -698,11 +698,11 @@ export type PingParams = Static<typeof PingParams>;
  * @see protocol/v1/stui.schema.json#/$defs/ServerIdentity
  */
 export const ServerIdentity = Type.Object({
-    "name": Type.String(),
-    "version": Type.String(),
-    /** `pharo` for the real server; test servers say what they are. */
-    "implementation": Type.String({"description":"`pharo` for the real server; test servers say what they are."})
-  }, {"description":"Which server answers.","additionalProperties":false});
+  "name": Type.String(),
+  "version": Type.String(),
+  /** `pharo` for the real server; test servers say what they are. */
+  "implementation": Type.String({"description":"`pharo` for the real server; test servers say what they are."})
+}, {"description":"Which server answers.","additionalProperties":false});
 export type ServerIdentity = Static<typeof ServerIdentity>;
 
 /**
@@ -711,15 +711,15 @@ export type ServerIdentity = Static<typeof ServerIdentity>;
  * @see protocol/v1/stui.schema.json#/$defs/PingResult
  */
 export const PingResult = Type.Object({
-    "echo": Type.Optional(Type.String()),
-    /** `running`, or `stopping` while the server shuts down. */
-    "status": Type.Union([Type.Literal("running"), Type.Literal("stopping")], {"description":"`running`, or `stopping` while the server shuts down."}),
-    "uptimeMs": Type.Integer({"minimum":0}),
-    "server": ServerIdentity,
-    "protocolVersions": Type.Array(ProtocolVersion, {"minItems":1}),
-    /** How many sessions are open. */
-    "sessions": Type.Integer({"description":"How many sessions are open.","minimum":0})
-  }, {"description":"Result of ping.","additionalProperties":false});
+  "echo": Type.Optional(Type.String()),
+  /** `running`, or `stopping` while the server shuts down. */
+  "status": Type.Union([Type.Literal("running"), Type.Literal("stopping")], {"description":"`running`, or `stopping` while the server shuts down."}),
+  "uptimeMs": Type.Integer({"minimum":0}),
+  "server": ServerIdentity,
+  "protocolVersions": Type.Array(ProtocolVersion, {"minItems":1}),
+  /** How many sessions are open. */
+  "sessions": Type.Integer({"description":"How many sessions are open.","minimum":0})
+}, {"description":"Result of ping.","additionalProperties":false});
 export type PingResult = Static<typeof PingResult>;
 
 /**
@@ -728,12 +728,12 @@ export type PingResult = Static<typeof PingResult>;
  * @see protocol/v1/stui.schema.json#/$defs/Request
  */
 export const Request = Type.Object({
-    "jsonrpc": Type.Literal("2.0"),
-    "id": RequestId,
-    "stui": ProtocolVersion,
-    "method": Type.String({"minLength":1,"maxLength":64}),
-    "params": Type.Optional(Type.Record(Type.String(), Type.Unknown()))
-  }, {"description":"A JSON-RPC 2.0 request with the STUI protocol version. Notifications (requests without id) are not part of the protocol.","additionalProperties":false});
+  "jsonrpc": Type.Literal("2.0"),
+  "id": RequestId,
+  "stui": ProtocolVersion,
+  "method": Type.String({"minLength":1,"maxLength":64}),
+  "params": Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+}, {"description":"A JSON-RPC 2.0 request with the STUI protocol version. Notifications (requests without id) are not part of the protocol.","additionalProperties":false});
 export type Request = Static<typeof Request>;
 
 /**
@@ -742,10 +742,10 @@ export type Request = Static<typeof Request>;
  * @see protocol/v1/stui.schema.json#/$defs/SuccessResponse
  */
 export const SuccessResponse = Type.Object({
-    "jsonrpc": Type.Literal("2.0"),
-    "id": RequestId,
-    "result": Type.Record(Type.String(), Type.Unknown())
-  }, {"description":"The answer to a request that succeeded.","additionalProperties":false});
+  "jsonrpc": Type.Literal("2.0"),
+  "id": RequestId,
+  "result": Type.Record(Type.String(), Type.Unknown())
+}, {"description":"The answer to a request that succeeded.","additionalProperties":false});
 export type SuccessResponse = Static<typeof SuccessResponse>;
 
 /**
@@ -762,10 +762,10 @@ export type Response = Static<typeof Response>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionCloseResult
  */
 export const SessionCloseResult = Type.Object({
-    "sessionId": SessionId,
-    "releasedVariables": Type.Integer({"minimum":0}),
-    "releasedHandles": Type.Integer({"minimum":0})
-  }, {"description":"Result of session.close.","additionalProperties":false});
+  "sessionId": SessionId,
+  "releasedVariables": Type.Integer({"minimum":0}),
+  "releasedHandles": Type.Integer({"minimum":0})
+}, {"description":"Result of session.close.","additionalProperties":false});
 export type SessionCloseResult = Static<typeof SessionCloseResult>;
 
 /**
@@ -774,15 +774,15 @@ export type SessionCloseResult = Static<typeof SessionCloseResult>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionCreateParams
  */
 export const SessionCreateParams = Type.Object({
-    /** Who opens the session, for session.list. */
-    "clientName": Type.String({"description":"Who opens the session, for session.list.","minLength":1,"maxLength":128}),
-    /** Every version the client speaks. */
-    "protocolVersions": Type.Array(ProtocolVersion, {"description":"Every version the client speaks.","minItems":1,"maxItems":16}),
-    /** Close the session after this long without a request (server default when absent). */
-    "idleTimeoutMs": Type.Optional(Type.Integer({"description":"Close the session after this long without a request (server default when absent).","minimum":1000,"maximum":86400000})),
-    /** Keep failed evaluations suspended for the debug command. */
-    "debug": Type.Optional(Type.Boolean({"description":"Keep failed evaluations suspended for the debug command.","default":false}))
-  }, {"description":"Params of session.create.","additionalProperties":false});
+  /** Who opens the session, for session.list. */
+  "clientName": Type.String({"description":"Who opens the session, for session.list.","minLength":1,"maxLength":128}),
+  /** Every version the client speaks. */
+  "protocolVersions": Type.Array(ProtocolVersion, {"description":"Every version the client speaks.","minItems":1,"maxItems":16}),
+  /** Close the session after this long without a request (server default when absent). */
+  "idleTimeoutMs": Type.Optional(Type.Integer({"description":"Close the session after this long without a request (server default when absent).","minimum":1000,"maximum":86400000})),
+  /** Keep failed evaluations suspended for the debug command. */
+  "debug": Type.Optional(Type.Boolean({"description":"Keep failed evaluations suspended for the debug command.","default":false}))
+}, {"description":"Params of session.create.","additionalProperties":false});
 export type SessionCreateParams = Static<typeof SessionCreateParams>;
 
 /**
@@ -791,14 +791,14 @@ export type SessionCreateParams = Static<typeof SessionCreateParams>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionCreateResult
  */
 export const SessionCreateResult = Type.Object({
-    "sessionId": SessionId,
-    "protocolVersion": ProtocolVersion,
-    "idleTimeoutMs": Type.Integer({"minimum":1}),
-    "createdAt": Timestamp,
-    "server": ServerIdentity,
-    /** What this server can do beyond the basics, e.g. `debug`. */
-    "capabilities": Type.Array(Type.String(), {"description":"What this server can do beyond the basics, e.g. `debug`."})
-  }, {"description":"Result of session.create.","additionalProperties":false});
+  "sessionId": SessionId,
+  "protocolVersion": ProtocolVersion,
+  "idleTimeoutMs": Type.Integer({"minimum":1}),
+  "createdAt": Timestamp,
+  "server": ServerIdentity,
+  /** What this server can do beyond the basics, e.g. `debug`. */
+  "capabilities": Type.Array(Type.String(), {"description":"What this server can do beyond the basics, e.g. `debug`."})
+}, {"description":"Result of session.create.","additionalProperties":false});
 export type SessionCreateResult = Static<typeof SessionCreateResult>;
 
 /**
@@ -807,14 +807,14 @@ export type SessionCreateResult = Static<typeof SessionCreateResult>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionSummary
  */
 export const SessionSummary = Type.Object({
-    "sessionId": SessionId,
-    "clientName": Type.String(),
-    "createdAt": Timestamp,
-    "lastUsedAt": Timestamp,
-    "expiresAt": Timestamp,
-    "variableCount": Type.Integer({"minimum":0}),
-    "handleCount": Type.Integer({"minimum":0})
-  }, {"description":"One line of session.list.","additionalProperties":false});
+  "sessionId": SessionId,
+  "clientName": Type.String(),
+  "createdAt": Timestamp,
+  "lastUsedAt": Timestamp,
+  "expiresAt": Timestamp,
+  "variableCount": Type.Integer({"minimum":0}),
+  "handleCount": Type.Integer({"minimum":0})
+}, {"description":"One line of session.list.","additionalProperties":false});
 export type SessionSummary = Static<typeof SessionSummary>;
 
 /**
@@ -823,8 +823,8 @@ export type SessionSummary = Static<typeof SessionSummary>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionListResult
  */
 export const SessionListResult = Type.Object({
-    "sessions": Type.Array(SessionSummary)
-  }, {"description":"Result of session.list.","additionalProperties":false});
+  "sessions": Type.Array(SessionSummary)
+}, {"description":"Result of session.list.","additionalProperties":false});
 export type SessionListResult = Static<typeof SessionListResult>;
 
 /**
@@ -833,8 +833,8 @@ export type SessionListResult = Static<typeof SessionListResult>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionRef
  */
 export const SessionRef = Type.Object({
-    "sessionId": SessionId
-  }, {"description":"Params naming one session.","additionalProperties":false});
+  "sessionId": SessionId
+}, {"description":"Params naming one session.","additionalProperties":false});
 export type SessionRef = Static<typeof SessionRef>;
 
 /**
@@ -843,9 +843,9 @@ export type SessionRef = Static<typeof SessionRef>;
  * @see protocol/v1/stui.schema.json#/$defs/WorkspaceVariable
  */
 export const WorkspaceVariable = Type.Object({
-    "name": Type.String(),
-    "value": Value
-  }, {"description":"A session's workspace variable.","additionalProperties":false});
+  "name": Type.String(),
+  "value": Value
+}, {"description":"A session's workspace variable.","additionalProperties":false});
 export type WorkspaceVariable = Static<typeof WorkspaceVariable>;
 
 /**
@@ -854,17 +854,17 @@ export type WorkspaceVariable = Static<typeof WorkspaceVariable>;
  * @see protocol/v1/stui.schema.json#/$defs/SessionRestoreResult
  */
 export const SessionRestoreResult = Type.Object({
-    "sessionId": SessionId,
-    "protocolVersion": ProtocolVersion,
-    "clientName": Type.String(),
-    "idleTimeoutMs": Type.Integer({"minimum":1}),
-    "createdAt": Timestamp,
-    "lastUsedAt": Timestamp,
-    "variables": Type.Array(WorkspaceVariable),
-    /** Oldest first; the server may keep only the most recent entries. */
-    "history": Type.Array(HistoryEntry, {"description":"Oldest first; the server may keep only the most recent entries."}),
-    "handles": Type.Array(HandleEntry)
-  }, {"description":"Result of session.restore.","additionalProperties":false});
+  "sessionId": SessionId,
+  "protocolVersion": ProtocolVersion,
+  "clientName": Type.String(),
+  "idleTimeoutMs": Type.Integer({"minimum":1}),
+  "createdAt": Timestamp,
+  "lastUsedAt": Timestamp,
+  "variables": Type.Array(WorkspaceVariable),
+  /** Oldest first; the server may keep only the most recent entries. */
+  "history": Type.Array(HistoryEntry, {"description":"Oldest first; the server may keep only the most recent entries."}),
+  "handles": Type.Array(HandleEntry)
+}, {"description":"Result of session.restore.","additionalProperties":false});
 export type SessionRestoreResult = Static<typeof SessionRestoreResult>;
 
 /**
@@ -881,9 +881,9 @@ export type SystemInfoSection = Static<typeof SystemInfoSection>;
  * @see protocol/v1/stui.schema.json#/$defs/SystemInfoParams
  */
 export const SystemInfoParams = Type.Object({
-    /** The sections to answer; all but packages when absent. */
-    "sections": Type.Optional(Type.Array(SystemInfoSection, {"description":"The sections to answer; all but packages when absent.","minItems":1,"uniqueItems":true}))
-  }, {"description":"Params of system.info.","additionalProperties":false});
+  /** The sections to answer; all but packages when absent. */
+  "sections": Type.Optional(Type.Array(SystemInfoSection, {"description":"The sections to answer; all but packages when absent.","minItems":1,"uniqueItems":true}))
+}, {"description":"Params of system.info.","additionalProperties":false});
 export type SystemInfoParams = Static<typeof SystemInfoParams>;
 
 /**
@@ -892,35 +892,35 @@ export type SystemInfoParams = Static<typeof SystemInfoParams>;
  * @see protocol/v1/stui.schema.json#/$defs/SystemInfoResult
  */
 export const SystemInfoResult = Type.Object({
-    "version": Type.Optional(Type.Object({
-          /** SystemVersion current version. */
-          "pharo": Type.String({"description":"SystemVersion current version."}),
-          "major": Type.Integer(),
-          "minor": Type.Integer(),
-          "patch": Type.Integer(),
-          "build": Type.Optional(Type.Integer()),
-          "commitHash": Type.Optional(Type.String())
-        }, {"additionalProperties":false})),
-    "vm": Type.Optional(Type.Object({
-          "version": Type.String(),
-          "architecture": Type.String()
-        }, {"additionalProperties":false})),
-    "image": Type.Optional(Type.Object({
-          "formatVersion": Type.Integer(),
-          "name": Type.String()
-        }, {"additionalProperties":false})),
-    "platform": Type.Optional(Type.Object({
-          "os": Type.String()
-        }, {"additionalProperties":false})),
-    /** Bytes, counts and milliseconds as the VM reports them. */
-    "memory": Type.Optional(Type.Object({
-          "memorySize": Type.Integer({"minimum":0}),
-          "oldSpace": Type.Integer({"minimum":0}),
-          "edenSpace": Type.Integer({"minimum":0}),
-          "freeSize": Type.Integer({"minimum":0}),
-          "fullGCCount": Type.Integer({"minimum":0}),
-          "totalGCTimeMs": Type.Integer({"minimum":0})
-        }, {"description":"Bytes, counts and milliseconds as the VM reports them.","additionalProperties":false})),
-    "packages": Type.Optional(Type.Array(Type.String()))
-  }, {"description":"Result of system.info: one member per section asked for.","additionalProperties":false});
+  "version": Type.Optional(Type.Object({
+    /** SystemVersion current version. */
+    "pharo": Type.String({"description":"SystemVersion current version."}),
+    "major": Type.Integer(),
+    "minor": Type.Integer(),
+    "patch": Type.Integer(),
+    "build": Type.Optional(Type.Integer()),
+    "commitHash": Type.Optional(Type.String())
+  }, {"additionalProperties":false})),
+  "vm": Type.Optional(Type.Object({
+    "version": Type.String(),
+    "architecture": Type.String()
+  }, {"additionalProperties":false})),
+  "image": Type.Optional(Type.Object({
+    "formatVersion": Type.Integer(),
+    "name": Type.String()
+  }, {"additionalProperties":false})),
+  "platform": Type.Optional(Type.Object({
+    "os": Type.String()
+  }, {"additionalProperties":false})),
+  /** Bytes, counts and milliseconds as the VM reports them. */
+  "memory": Type.Optional(Type.Object({
+    "memorySize": Type.Integer({"minimum":0}),
+    "oldSpace": Type.Integer({"minimum":0}),
+    "edenSpace": Type.Integer({"minimum":0}),
+    "freeSize": Type.Integer({"minimum":0}),
+    "fullGCCount": Type.Integer({"minimum":0}),
+    "totalGCTimeMs": Type.Integer({"minimum":0})
+  }, {"description":"Bytes, counts and milliseconds as the VM reports them.","additionalProperties":false})),
+  "packages": Type.Optional(Type.Array(Type.String()))
+}, {"description":"Result of system.info: one member per section asked for.","additionalProperties":false});
 export type SystemInfoResult = Static<typeof SystemInfoResult>;

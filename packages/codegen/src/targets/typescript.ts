@@ -7,9 +7,19 @@ import type { HeaderFacts } from "../header.js";
 import { header } from "../header.js";
 import { typeboxExpression } from "./typebox.js";
 
-/** Re-indents generated code by bracket depth, two spaces a level. */
+/**
+ * Re-indents generated code two spaces a level. A line that opens brackets
+ * (however many: `Type.Object({`) indents what follows by one level, which
+ * lasts until those brackets are closed again.
+ */
 export function indentByBrackets(code: string): string {
-  let depth = 0;
+  /** Per indentation level, how many of the brackets that opened it are still open. */
+  const levels: number[] = [];
+  const close = (stack: number[]) => {
+    if (stack.length === 0) return;
+    stack[stack.length - 1]!--;
+    if (stack[stack.length - 1] === 0) stack.pop();
+  };
   const out: string[] = [];
   for (const raw of code.split("\n")) {
     const line = raw.trim();
@@ -17,9 +27,18 @@ export function indentByBrackets(code: string): string {
       out.push("");
       continue;
     }
-    const leadingClosers = /^[)\]}]+/.exec(line)?.[0].length ?? 0;
-    out.push("  ".repeat(Math.max(0, depth - leadingClosers)) + line);
-    // Count brackets outside string literals.
+    // Leading closers pull the line back out of every level they touch, even one they only
+    // partly close (`}, { options });` lines up with the `Type.Object({` that opened it).
+    const leading = levels.slice();
+    let partlyClosedTop = false;
+    for (let i = 0; i < (/^[)\]}]+/.exec(line)?.[0].length ?? 0) && leading.length > 0; i++) {
+      const before = leading.length;
+      close(leading);
+      partlyClosedTop = leading.length === before;
+    }
+    // A doc comment's continuation lines (` * …`, ` */`) keep the space that aligns their stars.
+    out.push("  ".repeat(leading.length - (partlyClosedTop ? 1 : 0)) + (line.startsWith("*") ? " " : "") + line);
+    let opened = 0;
     let inString: string | null = null;
     for (let i = 0; i < line.length; i++) {
       const ch = line[i]!;
@@ -28,9 +47,13 @@ export function indentByBrackets(code: string): string {
         else if (ch === inString) inString = null;
       } else if (ch === '"' || ch === "'" || ch === "`") inString = ch;
       else if (ch === "/" && line[i + 1] === "/") break;
-      else if ("([{".includes(ch)) depth++;
-      else if (")]}".includes(ch)) depth--;
+      else if ("([{".includes(ch)) opened++;
+      else if (")]}".includes(ch)) {
+        if (opened > 0) opened--;
+        else close(levels);
+      }
     }
+    if (opened > 0) levels.push(opened);
   }
   return out.join("\n");
 }

@@ -24,22 +24,22 @@ export interface Transport {
  */
 export interface StuiApi {
   /**
-  * Answer the echo.
-  *
-  * Permission: read. Safe to retry: yes.
-  * Errors: none beyond the envelope's.
-  * @see fixtures/mini.schema.json#/x-stui-commands/ping
-  */
+   * Answer the echo.
+   *
+   * Permission: read. Safe to retry: yes.
+   * Errors: none beyond the envelope's.
+   * @see fixtures/mini.schema.json#/x-stui-commands/ping
+   */
   "ping"(params?: PingParams, options?: CallOptions): Promise<PingResult>;
   /** The `thing.*` commands. */
   "thing": {
     /**
-    * Look at a thing by id or by expression.
-    *
-    * Permission: read. Safe to retry: yes.
-    * Errors: thingNotFound.
-    * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
-    */
+     * Look at a thing by id or by expression.
+     *
+     * Permission: read. Safe to retry: yes.
+     * Errors: thingNotFound.
+     * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
+     */
     "look"(params?: ThingLookParams, options?: CallOptions): Promise<ThingLookResult>;
   };
 }

@@ -57,14 +57,14 @@ export const ENVELOPE_ERRORS: readonly ErrorKind[] = ["invalidParams"];
  */
 export interface CommandMap {
   /**
-  * Answer the echo.
-  * @see fixtures/mini.schema.json#/x-stui-commands/ping
-  */
+   * Answer the echo.
+   * @see fixtures/mini.schema.json#/x-stui-commands/ping
+   */
   "ping": { params: PingParams; result: PingResult };
   /**
-  * Look at a thing by id or by expression.
-  * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
-  */
+   * Look at a thing by id or by expression.
+   * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
+   */
   "thing.look": { params: ThingLookParams; result: ThingLookResult };
 }
 

@@ -12,17 +12,17 @@ import type { PingParams, PingResult, ThingLookParams, ThingLookResult } from ".
  */
 export interface StuiHandlers<Context = unknown> {
   /**
-  * Answer the echo.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
-  * @see fixtures/mini.schema.json#/x-stui-commands/ping
-  */
+   * Answer the echo.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: (none specific).
+   * @see fixtures/mini.schema.json#/x-stui-commands/ping
+   */
   "ping"(params: PingParams, context: Context): PingResult | Promise<PingResult>;
   /**
-  * Look at a thing by id or by expression.
-  *
-  * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: thingNotFound.
-  * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
-  */
+   * Look at a thing by id or by expression.
+   *
+   * Params arrive validated, with the schema's defaults filled in. Throw a protocol error for the kinds: thingNotFound.
+   * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
+   */
   "thing.look"(params: ThingLookParams, context: Context): ThingLookResult | Promise<ThingLookResult>;
 }

@@ -10,10 +10,10 @@ import { Type, type Static } from "@sinclair/typebox";
  * @see fixtures/mini.schema.json#/$defs/InvalidParamsData
  */
 export const InvalidParamsData = Type.Object({
-    "kind": Type.Literal("invalidParams"),
-    "method": Type.String(),
-    "errors": Type.Array(Type.Record(Type.String(), Type.Unknown()))
-  }, {"description":"Details of invalidParams.","additionalProperties":false});
+  "kind": Type.Literal("invalidParams"),
+  "method": Type.String(),
+  "errors": Type.Array(Type.Record(Type.String(), Type.Unknown()))
+}, {"description":"Details of invalidParams.","additionalProperties":false});
 export type InvalidParamsData = Static<typeof InvalidParamsData>;
 
 /**
@@ -30,9 +30,9 @@ export type Permission = Static<typeof Permission>;
  * @see fixtures/mini.schema.json#/$defs/PingParams
  */
 export const PingParams = Type.Object({
-    /** Said back. */
-    "echo": Type.Optional(Type.String({"description":"Said back.","maxLength":10}))
-  }, {"description":"Params of ping.","additionalProperties":false});
+  /** Said back. */
+  "echo": Type.Optional(Type.String({"description":"Said back.","maxLength":10}))
+}, {"description":"Params of ping.","additionalProperties":false});
 export type PingParams = Static<typeof PingParams>;
 
 /**
@@ -41,8 +41,8 @@ export type PingParams = Static<typeof PingParams>;
  * @see fixtures/mini.schema.json#/$defs/PingResult
  */
 export const PingResult = Type.Object({
-    "echo": Type.Optional(Type.String())
-  }, {"description":"Result of ping.","additionalProperties":false});
+  "echo": Type.Optional(Type.String())
+}, {"description":"Result of ping.","additionalProperties":false});
 export type PingResult = Static<typeof PingResult>;
 
 /**
@@ -59,14 +59,14 @@ export type Side = Static<typeof Side>;
  * @see fixtures/mini.schema.json#/$defs/ThingLookParams
  */
 export const ThingLookParams = Type.Object({
-    "id": Type.Optional(Type.String({"minLength":1})),
-    /** Code. */
-    "expression": Type.Optional(Type.String({"description":"Code."})),
-    "side": Type.Optional(Side),
-    "limit": Type.Optional(Type.Integer({"default":2,"minimum":1,"maximum":5})),
-    "ratio": Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-    "flags": Type.Optional(Type.Array(Type.Boolean(), {"maxItems":3,"uniqueItems":true}))
-  }, {"description":"Params of thing.look: exactly one of id and expression.","additionalProperties":false,"oneOf":[{"required":["id"]},{"required":["expression"]}]});
+  "id": Type.Optional(Type.String({"minLength":1})),
+  /** Code. */
+  "expression": Type.Optional(Type.String({"description":"Code."})),
+  "side": Type.Optional(Side),
+  "limit": Type.Optional(Type.Integer({"default":2,"minimum":1,"maximum":5})),
+  "ratio": Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  "flags": Type.Optional(Type.Array(Type.Boolean(), {"maxItems":3,"uniqueItems":true}))
+}, {"description":"Params of thing.look: exactly one of id and expression.","additionalProperties":false,"oneOf":[{"required":["id"]},{"required":["expression"]}]});
 export type ThingLookParams = Static<typeof ThingLookParams>;
 
 /**
@@ -75,9 +75,9 @@ export type ThingLookParams = Static<typeof ThingLookParams>;
  * @see fixtures/mini.schema.json#/$defs/ThingLookResult
  */
 export const ThingLookResult = Type.Object({
-    "name": Type.String(),
-    "tags": Type.Array(Type.String())
-  }, {"description":"Result of thing.look.","additionalProperties":false});
+  "name": Type.String(),
+  "tags": Type.Array(Type.String())
+}, {"description":"Result of thing.look.","additionalProperties":false});
 export type ThingLookResult = Static<typeof ThingLookResult>;
 
 /**
@@ -86,8 +86,8 @@ export type ThingLookResult = Static<typeof ThingLookResult>;
  * @see fixtures/mini.schema.json#/$defs/ThingNotFoundData
  */
 export const ThingNotFoundData = Type.Object({
-    "kind": Type.Literal("thingNotFound"),
-    "id": Type.String(),
-    "hint": Type.Optional(Type.String())
-  }, {"description":"Details of thingNotFound.","additionalProperties":false});
+  "kind": Type.Literal("thingNotFound"),
+  "id": Type.String(),
+  "hint": Type.Optional(Type.String())
+}, {"description":"Details of thingNotFound.","additionalProperties":false});
 export type ThingNotFoundData = Static<typeof ThingNotFoundData>;
