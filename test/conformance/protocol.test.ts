@@ -172,6 +172,7 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
       expect(data.supported).toContain(PROTOCOL_VERSION);
     });
 
+    // Reference server only: it has no image, so it cannot answer evaluate; a real server does.
     it.runIf(isReference)("answers internalError for a Smalltalk command it has no handler for (reference server only)", async () => {
       const data = expectError(await call(dealer(), "evaluate", { code: "3 + 4" }), "internalError");
       expect(data.detail).toBe("no Smalltalk image behind this test server: supply a handler for 'evaluate'");
@@ -214,6 +215,8 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
       expect(data.supported).toContain(PROTOCOL_VERSION);
     });
 
+    // Reference server only: it starts its own server that speaks two versions; no Pharo server
+    // speaks more than the one it was generated for.
     it.runIf(isReference)("a server speaking 1.0 and 1.1 picks 1.1 and accepts requests in either (reference server only)", async () => {
       const server = await startTestServer({ endpoint: uniqueEndpoint(transport!), supportedVersions: ["1.0", "1.1"] });
       try {
@@ -339,6 +342,8 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
       expect(mine).toHaveLength(1);
     });
 
+    // Reference server only: it scripts a handler and holds it open. The Smalltalk tier checks the
+    // same against Pharo with a slow evaluation.
     it.runIf(isReference)("a request re-sent while its handler still runs waits for that run (reference server only)", async () => {
       //  A ──evaluate id=X──▶ server ─▶ handler (held open)
       //  B ──evaluate id=X──▶ server ─▶ (waits for the same run)

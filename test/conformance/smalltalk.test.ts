@@ -117,6 +117,25 @@ describe.skipIf(!PHARO_ENDPOINT)("Smalltalk conformance (set STUI_PHARO_ENDPOINT
     expect(result.version?.major).toBe(12);
   });
 
+  // The protocol tier checks this against the reference server only (it scripts a handler that it
+  // holds open); here a slow evaluation holds the run open.
+  it("a request re-sent while it still runs waits for that run: it runs once and both sockets get its reply", async () => {
+    //  A ──evaluate id=X (1 s)──▶ Pharo ─▶ worker runs it
+    //  B ──evaluate id=X───────▶ Pharo ─▶ waits for the same run
+    //                              done ─▶ the reply ──▶ A, and the same reply ──▶ B
+    expectResult(await call("evaluate", { sessionId, code: "runs := 0" }), "evaluate");
+    const request = envelope("evaluate", { sessionId, code: "(Delay forMilliseconds: 1000) wait. runs := runs + 1" });
+    const a = clients.open(PHARO_ENDPOINT!, "dealer", { receiveTimeoutMs: 30_000 });
+    const b = clients.open(PHARO_ENDPOINT!, "dealer+delimiter", { receiveTimeoutMs: 30_000 });
+    await a.send(request);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await b.send(request);
+    const [replyA, replyB] = [await a.receive(), await b.receive()];
+    expect(expectResult(replyA, "evaluate").value.printString).toBe("1");
+    expect(replyB).toEqual(replyA);
+    expect(expectResult(await call("evaluate", { sessionId, code: "runs" }), "evaluate").value.printString).toBe("1");
+  });
+
   it("debug: a failed evaluation stays suspended, shows its stack, steps, and terminates", async () => {
     const failed = expectError(await call("evaluate", { sessionId, code: "| a | a := 1. a / 0" }), "evaluationError");
     expect(failed.exceptionClass).toBe("ZeroDivide");
