@@ -5,13 +5,14 @@ import {
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   isCommandName,
+  toValidationProblems,
   validators,
   type CommandName,
   type ErrorKind,
   type ErrorObject,
   type ValidationProblem,
 } from "./gen/index.js";
-import type { ValidationError, Validator } from "./gen/validators.js";
+import type { Validator } from "./gen/validators.js";
 import { StuiError, StuiRemoteError, StuiValidationError } from "./errors.js";
 
 /**
@@ -38,13 +39,8 @@ for (const [name, info] of Object.entries(COMMANDS)) {
   RESULT_VALIDATORS.set(name as CommandName, validatorFor(info.resultType));
 }
 
-/** ajv's errors as the protocol's ValidationProblem list. */
-export function toProblems(errors: readonly ValidationError[] | null | undefined): ValidationProblem[] {
-  return (errors ?? []).map((e) => ({
-    path: e.instancePath,
-    message: e.keyword === "additionalProperties" ? `${e.message ?? "invalid"}: ${String(e.params["additionalProperty"])}` : (e.message ?? e.keyword),
-  }));
-}
+/** ajv's errors as the protocol's ValidationProblem list (the generated rule both servers follow). */
+export const toProblems = toValidationProblems;
 
 /**
  * Makes request ids: a per-client random prefix and a counter, e.g. `c7f3a2d1-17`. The server's

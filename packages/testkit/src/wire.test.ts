@@ -15,9 +15,19 @@ describe("versions", () => {
 });
 
 describe("toProblems", () => {
-  it("keeps ajv's pointer and message, naming the extra property", () => {
-    expect(toProblems([{ instancePath: "", schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: "x" }, message: "must NOT have additional properties" }]))
-      .toEqual([{ path: "", message: "must NOT have additional properties ('x')" }]);
+  it("points at a member that is not allowed, escaped as a JSON Pointer token, as the Pharo validators do", () => {
+    expect(toProblems([{ instancePath: "/params", schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: "a/b~c" }, message: "must NOT have additional properties" }]))
+      .toEqual([{ path: "/params/a~1b~0c", message: "must NOT have additional properties" }]);
+  });
+
+  it("lists the allowed values of an enum, and keeps ajv's pointer and message otherwise", () => {
+    expect(toProblems([
+      { instancePath: "/side", schemaPath: "#/enum", keyword: "enum", params: { allowedValues: ["instance", "class"] }, message: "must be equal to one of the allowed values" },
+      { instancePath: "/code", schemaPath: "#/type", keyword: "type", params: { type: "string" }, message: "must be string" },
+    ])).toEqual([
+      { path: "/side", message: "must be equal to one of the allowed values: instance, class" },
+      { path: "/code", message: "must be string" },
+    ]);
   });
 });
 

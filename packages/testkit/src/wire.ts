@@ -2,6 +2,7 @@ import {
   COMMANDS,
   ENVELOPE_ERRORS,
   ERROR_KINDS,
+  toValidationProblems,
   validators,
   type CommandName,
   type ErrorKind,
@@ -26,17 +27,7 @@ export const MAX_PROBLEMS = 20;
 
 /** ajv's errors as the protocol's ValidationProblems: a JSON Pointer and a message. */
 export function toProblems(errors: readonly validators.ValidationError[] | null | undefined): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
-  for (const error of errors ?? []) {
-    if (problems.length >= MAX_PROBLEMS) break;
-    let message = error.message ?? error.keyword;
-    const params = error.params;
-    if (typeof params["additionalProperty"] === "string") message += ` ('${params["additionalProperty"]}')`;
-    if (Array.isArray(params["allowedValues"])) message += ` (${params["allowedValues"].map((v) => JSON.stringify(v)).join(", ")})`;
-    problems.push({ path: error.instancePath, message });
-  }
-  if (problems.length === 0 && errors && errors.length > 0) problems.push({ path: "", message: "invalid" });
-  return problems;
+  return toValidationProblems(errors, MAX_PROBLEMS);
 }
 
 /** Validates `value` against a `$defs` type; answers the problems (empty when valid). */

@@ -222,7 +222,8 @@ class ValidationWriter {
     }
     if (node.enum) {
       const items = node.enum.map(literal).join(" ");
-      out.push(`(#( ${items} ) includes: ${value}) ifFalse: [ ${this.problem(path, "must be equal to one of the allowed values")} ].`);
+      const allowed = node.enum.map((v) => String(v)).join(", ");
+      out.push(`(#( ${items} ) includes: ${value}) ifFalse: [ ${this.problem(path, `must be equal to one of the allowed values: ${allowed}`)} ].`);
       return out;
     }
     if (node.oneOf && node.type !== "object") throw new SchemaError(`${where}: oneOf is supported by the Pharo generator only as required-property alternatives of an object`);
@@ -292,7 +293,7 @@ class ValidationWriter {
       const names = Object.keys(props).map(st).join(" ");
       lines.push(
         `${value} keysDo: [ :${key} |`,
-        `\t(#( ${names} ) includes: ${key}) ifFalse: [ ${this.problem(`${path} , '/' , ${key} asString`, "must NOT have additional properties")} ] ].`,
+        `\t(#( ${names} ) includes: ${key}) ifFalse: [ ${this.problem(`${path} , '/' , (self pointerToken: ${key})`, "must NOT have additional properties")} ] ].`,
       );
     } else if (node.additionalProperties !== undefined && node.additionalProperties !== true) {
       throw new SchemaError(`${where}: additionalProperties must be a boolean for the Pharo generator`);
@@ -343,6 +344,12 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
       `selector ifNil: [ ^ STUIUnknownMethodError method: methodName known: STUIProtocol commandNames ].`,
       `^ self perform: selector with: (params ifNil: [ Dictionary new ])`,
     ],
+  });
+  methods.push({
+    classSide: false,
+    category: "private",
+    pattern: "pointerToken: aKey",
+    body: [`"aKey as a JSON Pointer reference token: ~ and / escaped."`, `^ (aKey asString copyReplaceAll: '~' with: '~0') copyReplaceAll: '/' with: '~1'`],
   });
   methods.push({
     classSide: false,

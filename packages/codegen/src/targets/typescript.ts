@@ -266,6 +266,45 @@ function serverFile(schema: ProtocolSchema, facts: HeaderFacts): string {
   ].join("\n");
 }
 
+/**
+ * How a validator's problems become the protocol's ValidationProblems. The
+ * Pharo target writes the same pointers and messages, so a client sees the
+ * same answer from either server.
+ */
+function problemsFile(schema: ProtocolSchema, facts: HeaderFacts): string {
+  return [
+    header(facts, "line"),
+    `import type { ValidationProblem } from "./types.js";`,
+    `import type { ValidationError } from "./validators.js";\n`,
+    docComment([
+      "A JSON Pointer reference token: `~` and `/` escaped.",
+    ]) + `export function pointerToken(name: string): string {\n  return name.replace(/~/g, "~0").replace(/\\//g, "~1");\n}\n`,
+    docComment([
+      "A validator's errors as the protocol's ValidationProblems, at most `limit` of them.",
+      "A member that is not allowed is reported at its own pointer (`/params/bogus`), the",
+      "value it points to being the offending one; enum problems list the allowed values.",
+      seeSchema(schema, "#/$defs/ValidationProblem"),
+    ]) +
+      indentByBrackets(`export function toValidationProblems(errors: readonly ValidationError[] | null | undefined, limit = 50): ValidationProblem[] {
+const problems: ValidationProblem[] = [];
+for (const error of errors ?? []) {
+if (problems.length >= limit) break;
+const extra = error.params["additionalProperty"];
+if (error.keyword === "additionalProperties" && typeof extra === "string") {
+problems.push({ path: \`\${error.instancePath}/\${pointerToken(extra)}\`, message: "must NOT have additional properties" });
+} else if (error.keyword === "enum" && Array.isArray(error.params["allowedValues"])) {
+problems.push({ path: error.instancePath, message: \`must be equal to one of the allowed values: \${error.params["allowedValues"].map(String).join(", ")}\` });
+} else {
+problems.push({ path: error.instancePath, message: error.message ?? error.keyword });
+}
+}
+if (problems.length === 0 && errors && errors.length > 0) problems.push({ path: "", message: "invalid" });
+return problems;
+}`),
+    "",
+  ].join("\n");
+}
+
 function indexFile(facts: HeaderFacts): string {
   return [
     header(facts, "line"),
@@ -273,6 +312,7 @@ function indexFile(facts: HeaderFacts): string {
     `export * from "./commands.js";`,
     `export * from "./client.js";`,
     `export * from "./server.js";`,
+    `export * from "./problems.js";`,
     `export * as validators from "./validators.js";`,
     "",
   ].join("\n");
@@ -285,6 +325,7 @@ export function typescriptFiles(schema: ProtocolSchema, facts: HeaderFacts): Map
     ["commands.ts", commandsFile(schema, facts)],
     ["client.ts", clientFile(schema, facts)],
     ["server.ts", serverFile(schema, facts)],
+    ["problems.ts", problemsFile(schema, facts)],
     ["index.ts", indexFile(facts)],
   ]);
 }

@@ -6,4 +6,5 @@ export * from "./types.js";
 export * from "./commands.js";
 export * from "./client.js";
 export * from "./server.js";
+export * from "./problems.js";
 export * as validators from "./validators.js";
