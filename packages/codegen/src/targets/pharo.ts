@@ -242,7 +242,8 @@ class ValidationWriter {
         default: throw new SchemaError(`${where}: unknown type ${t}`);
       }
     };
-    const typeTest = types.length === 1 ? test(types[0]!) : types.map((t, i) => (i === 0 ? test(t) : `[ ${test(t)} ]`)).join(" or: ");
+    // Parenthesised: `a or: [ b ] ifFalse: [ … ]` would send or:ifFalse:ifTrue:.
+    const typeTest = types.length === 1 ? test(types[0]!) : `(${types.map((t, i) => (i === 0 ? test(t) : `[ ${test(t)} ]`)).join(" or: ")})`;
     const inner: string[] = [];
     const guard = (t: string, lines: string[]) => {
       if (lines.length === 0) return;
@@ -319,8 +320,64 @@ class ValidationWriter {
   }
 }
 
-function handlerClass(schema: ProtocolSchema): ClassDef {
+/** `$defs` every server needs a public check for, besides the commands' params: the envelope. */
+const ENVELOPE_DEFS = ["Request", "RequestId"];
+
+function validatorClass(schema: ProtocolSchema): ClassDef {
   const writer = new ValidationWriter();
+  const publicDefs = [...new Set([...ENVELOPE_DEFS.filter((d) => schema.defs[d]), ...schema.commands.map((c) => c.paramsType)])];
+  const methods: MethodDef[] = [
+    {
+      classSide: false,
+      category: "private",
+      pattern: "pointerToken: aKey",
+      body: [`"aKey as a JSON Pointer reference token: ~ and / escaped."`, `^ (aKey asString copyReplaceAll: '~' with: '~0') copyReplaceAll: '/' with: '~1'`],
+    },
+    {
+      classSide: false,
+      category: "private",
+      pattern: "problemAt: path message: aString",
+      body: [`^ Dictionary new`, `\tat: 'path' put: path;`, `\tat: 'message' put: aString;`, `\tyourself`],
+    },
+  ];
+  for (const name of publicDefs) {
+    writer.needed.add(name);
+    methods.push({
+      classSide: false,
+      category: "public",
+      pattern: `problemsOf${name}: value`,
+      body: [
+        `"A fresh Array of the ValidationProblems of value against #/$defs/${name}: empty when it is valid."`,
+        `| problems |`,
+        `problems := OrderedCollection new.`,
+        `self validate${name}: value at: '' into: problems.`,
+        `^ problems asArray`,
+      ],
+    });
+  }
+  // One validate method per $defs type reached from the public ones (new ones appear while writing).
+  const written = new Set<string>();
+  while ([...writer.needed].some((n) => !written.has(n))) {
+    for (const name of [...writer.needed].sort()) {
+      if (written.has(name)) continue;
+      written.add(name);
+      methods.push(validateMethod(schema, name, writer));
+    }
+  }
+  return {
+    name: "STUIProtocolValidator",
+    superclass: "Object",
+    comment: [
+      `I am STUIProtocolValidator. I check decoded JSON against the types of STUI protocol ${schema.version}: the request envelope and every command's params. I answer ValidationProblems (a path, a JSON Pointer, and a message), never raise, and report a member that is not allowed at its own pointer, as the TypeScript side does.`,
+      "",
+      "\tSTUIProtocolValidator new problemsOfRequest: (STONJSON fromString: '{\"jsonrpc\":\"2.0\"}').",
+      "\tSTUIProtocolValidator new problemsOfEvaluateParams: Dictionary new.",
+    ],
+    methods,
+  };
+}
+
+function handlerClass(schema: ProtocolSchema): ClassDef {
   const methods: MethodDef[] = [];
   methods.push({
     classSide: true,
@@ -345,34 +402,12 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
       `^ self perform: selector with: (params ifNil: [ Dictionary new ])`,
     ],
   });
-  methods.push({
-    classSide: false,
-    category: "private",
-    pattern: "pointerToken: aKey",
-    body: [`"aKey as a JSON Pointer reference token: ~ and / escaped."`, `^ (aKey asString copyReplaceAll: '~' with: '~0') copyReplaceAll: '/' with: '~1'`],
-  });
-  methods.push({
-    classSide: false,
-    category: "private",
-    pattern: "problemAt: path message: aString",
-    body: [`^ Dictionary new`, `\tat: 'path' put: path;`, `\tat: 'message' put: aString;`, `\tyourself`],
-  });
-  for (const c of schema.commands) methods.push(...commandMethods(schema, c, writer));
-  // Validators of the $defs that params refer to, each once (new ones may appear while writing others).
-  const written = new Set(schema.commands.map((c) => c.paramsType));
-  for (const name of written) writer.needed.delete(name);
-  while ([...writer.needed].some((n) => !written.has(n))) {
-    for (const name of [...writer.needed].sort()) {
-      if (written.has(name)) continue;
-      written.add(name);
-      methods.push(validateMethod(schema, name, writer));
-    }
-  }
+  for (const c of schema.commands) methods.push(...commandMethods(schema, c));
   return {
     name: "STUIProtocolHandler",
     superclass: "Object",
     comment: [
-      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: for each one I check the params against the schema (answering an invalidParams error, never raising), fill in the defaults and call handle<Command>: which my hand-written subclass implements.`,
+      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: for each one I check the params against the schema with STUIProtocolValidator (answering an invalidParams error, never raising), fill in the defaults and call handle<Command>: which my hand-written subclass implements.`,
       "",
       "\thandler := STUIRequestHandler new.",
       "\thandler dispatch: 'ping' params: (Dictionary new at: 'echo' put: 'hi'; yourself).",
@@ -390,7 +425,7 @@ function validateMethod(schema: ProtocolSchema, name: string, writer: Validation
   };
 }
 
-function commandMethods(schema: ProtocolSchema, c: Command, writer: ValidationWriter): MethodDef[] {
+function commandMethods(schema: ProtocolSchema, c: Command): MethodDef[] {
   const defaults = Object.entries(c.defaults).map(([k, v]) => `full at: ${st(k)} ifAbsentPut: [ ${literal(v)} ].`);
   const result = resolve(schema.defs, schema.defs[c.resultType]!);
   return [
@@ -401,9 +436,8 @@ function commandMethods(schema: ProtocolSchema, c: Command, writer: ValidationWr
       body: [
         `"${c.method}: validate params against #/$defs/${c.paramsType}, fill in the defaults, then handle."`,
         `| problems full |`,
-        `problems := OrderedCollection new.`,
-        `self validate${c.paramsType}: params at: '' into: problems.`,
-        `problems isEmpty ifFalse: [ ^ STUIInvalidParamsError method: ${st(c.method)} errors: problems asArray ].`,
+        `problems := STUIProtocolValidator new problemsOf${c.paramsType}: params.`,
+        `problems isEmpty ifFalse: [ ^ STUIInvalidParamsError method: ${st(c.method)} errors: problems ].`,
         `full := params copy.`,
         ...defaults,
         `^ self handle${c.pascal}: full`,
@@ -420,7 +454,6 @@ function commandMethods(schema: ProtocolSchema, c: Command, writer: ValidationWr
         `^ self subclassResponsibility`,
       ],
     },
-    validateMethod(schema, c.paramsType, writer),
   ];
 }
 
@@ -428,7 +461,7 @@ function commandMethods(schema: ProtocolSchema, c: Command, writer: ValidationWr
 export function pharoFiles(schema: ProtocolSchema, facts: HeaderFacts): Map<string, string> {
   // Every $def a params type uses must be convertible; fail early with the path.
   for (const c of schema.commands) directRefs(schema.defs[c.paramsType]);
-  const classes = [protocolClass(schema), baseErrorClass(), ...errorClasses(schema), handlerClass(schema)];
+  const classes = [protocolClass(schema), baseErrorClass(), ...errorClasses(schema), validatorClass(schema), handlerClass(schema)];
   const files = new Map<string, string>();
   // Tonel's package definition has no comment slot; the header is in every class comment.
   files.set("package.st", `Package { #name : ${st(PHARO_PACKAGE)} }\n`);
