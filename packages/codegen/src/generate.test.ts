@@ -129,3 +129,47 @@ describe("indentByBrackets", () => {
     );
   });
 });
+
+describe("the fixture's generated Pharo package", () => {
+  it("parses and resolves against Pharo 12 with a hand-written subclass, and names every abstract handler", async () => {
+    const { checkTree, loadPharoIndex } = await import("@stui/pharo-check");
+    const { existsSync } = await import("node:fs");
+    const indexPath = join(here, "../../../../shared/pharo-api/pharo-symbols.json");
+    const dir = mkdtempSync(join(tmpdir(), "stui-codegen-pharo-"));
+    try {
+      for (const [path, content] of generate(mini(), facts()).files) {
+        if (!path.startsWith("pharo/src/")) continue;
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), content);
+      }
+      const subclass = (methods: string[]) =>
+        [
+          `Class { #name : 'STUIMiniHandler', #superclass : 'STUIProtocolHandler', #category : 'STUI-Mini', #package : 'STUI-Mini' }`,
+          ...methods.map((m) => `\n{ #category : 'request handling' }\nSTUIMiniHandler >> ${m}: params [\n\n\t^ Dictionary new\n]\n`),
+        ].join("\n");
+      mkdirSync(join(dir, "pharo/src/STUI-Mini"));
+      writeFileSync(join(dir, "pharo/src/STUI-Mini/package.st"), "Package { #name : 'STUI-Mini' }\n");
+      const index = existsSync(indexPath) ? loadPharoIndex(indexPath) : undefined;
+      if (!index) console.warn(`Pharo 12 index not found at ${indexPath}: only the checks that need no index ran`);
+
+      writeFileSync(join(dir, "pharo/src/STUI-Mini/STUIMiniHandler.class.st"), subclass(["handlePing", "handleThingLook"]));
+      const ok = checkTree({ root: join(dir, "pharo/src"), index });
+      expect(ok.problems).toEqual([]);
+      expect(ok.methods).toBeGreaterThan(20);
+
+      writeFileSync(join(dir, "pharo/src/STUI-Mini/STUIMiniHandler.class.st"), subclass(["handlePing"]));
+      const missing = checkTree({ root: join(dir, "pharo/src"), index });
+      expect(missing.problems.map((p) => `${p.kind} ${p.message}`).join("\n")).toMatch(/missing-handler.*handleThingLook/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("required error kinds", () => {
+  it("refuses a schema without the error kinds generated dispatch answers", () => {
+    const s = JSON.parse(fixtureText);
+    delete s["x-stui-errors"].unknownMethod;
+    expect(() => parseProtocolSchema(JSON.stringify(s), "x.json")).toThrow(/must define unknownMethod/);
+  });
+});

@@ -155,6 +155,9 @@ function expectObject(value: unknown, where: string): Record<string, unknown> {
 
 const PERMISSIONS: readonly Permission[] = ["read", "eval", "write", "system"];
 
+/** Error kinds every protocol must define, because generated code answers them. */
+export const REQUIRED_ERROR_KINDS = ["invalidParams", "unknownMethod"] as const;
+
 function expectPermission(value: unknown, where: string): Permission {
   if (!PERMISSIONS.includes(value as Permission)) {
     throw new SchemaError(`${where} must be one of ${PERMISSIONS.join(", ")}, got ${JSON.stringify(value)}`);
@@ -205,6 +208,10 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
     errors.push({ kind, code: e.code, description: e.description, dataType, pointer: `#/x-stui-errors/${kind}` });
   }
   const kinds = new Set(errors.map((e) => e.kind));
+  // Generated dispatch answers these itself (an unknown method, params that fail their schema).
+  for (const required of REQUIRED_ERROR_KINDS) {
+    if (!kinds.has(required)) throw new SchemaError(`${file}: x-stui-errors must define ${required}, which generated dispatch code answers`);
+  }
   const codes = new Set(errors.map((e) => e.code));
   if (codes.size !== errors.length) throw new SchemaError(`${file}: two error kinds share a code`);
 
