@@ -4,6 +4,7 @@
  * left unimplemented.
  */
 
+import { checkFfi, type CHeader } from "./ffi-check.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Declaration, ExpressionNode, LiteralNode, SendNode, StatementNode } from "./ast.js";
@@ -19,7 +20,8 @@ export type ProblemKind =
   | "undeclared"
   | "missing-handler"
   | "deprecated"
-  | "allow-list";
+  | "allow-list"
+  | "ffi-mismatch";
 
 export interface Problem {
   /** Absolute path of the file. */
@@ -36,6 +38,8 @@ export interface CheckOptions {
   /** The Pharo 12 index; without it the checks that need it are skipped. */
   index?: PharoIndex | undefined;
   allowList?: AllowList | undefined;
+  /** C headers to check our ffiCall: signatures and documented constants against (e.g. zmq.h). */
+  cHeaders?: readonly CHeader[] | undefined;
 }
 
 export interface CheckResult {
@@ -136,6 +140,15 @@ export function checkTree(options: CheckOptions): CheckResult {
   result.sends = checker.sends;
 
   checkAbstractHandlers(world, report);
+
+  const headers = options.cHeaders ?? [];
+  if (headers.length === 0) result.skipped.push("FFI signatures and constants (no C header given; e.g. --c-header /usr/include/zmq.h from libzmq3-dev)");
+  for (const header of headers) {
+    const counts = checkFfi(world.allMethods, header, (method, offset, message) => report(method.file, offset, "ffi-mismatch", message));
+    if (counts.calls + counts.constants > 0) {
+      result.notes.push(`FFI: ${counts.calls} ffiCall: signatures and ${counts.constants} constants checked against ${header.path}`);
+    }
+  }
 
   result.problems.sort(compareProblems);
   return result;

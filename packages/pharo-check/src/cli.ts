@@ -5,9 +5,13 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { emptyAllowList, loadAllowList } from "./allow-list.js";
 import { checkTree, type CheckResult, type Problem } from "./checker.js";
+import { parseCHeader, type CHeader } from "./ffi-check.js";
 import { loadPharoIndex, type PharoIndex } from "./pharo-index.js";
 
 export const ALLOW_LIST_NAME = "pharo-check-allow.json";
+
+/** Where Debian's libzmq3-dev puts the header our ZeroMQ binding is checked against. */
+export const DEFAULT_C_HEADER = "/usr/include/zmq.h";
 
 const HELP = `Usage: stui-pharo-check [options]
 
@@ -25,6 +29,9 @@ Options:
   --index FILE    Pharo 12 index (default: <repo>/../shared/pharo-api/pharo-symbols.json;
                   if the default file is absent, the checks that need it are skipped)
   --no-index      Do not read the index; run only the checks that need none
+  --c-header FILE C header to check every ffiCall: signature and every constant method
+                  commented "ZMQ_X from zmq.h" against (repeatable; default: /usr/include/zmq.h
+                  when it exists — apt-get install libzmq3-dev; without one that check is skipped)
   --allow FILE    Allow-list (default: ${ALLOW_LIST_NAME} in the parent folder of --root, if present):
                   a JSON array of { "selector": "..." | "class": "...", "reason": "..." };
                   an entry without a reason is an error
@@ -34,8 +41,8 @@ Options:
 Problems are printed as "path:line:col: kind: message" (path relative to the repo root),
 sorted, then the summary line:
   pharo-check: <N> methods, <M> sends, <U> unresolved, <S> syntax errors, <D> deprecated
-U counts unknown selectors, unknown classes, undeclared variables, missing handlers and
-allow-list errors; S counts syntax errors, including stores into arguments or into
+U counts unknown selectors, unknown classes, undeclared variables, missing handlers,
+FFI signatures or constants that disagree with the C header, and allow-list errors; S counts syntax errors, including stores into arguments or into
 self/super/thisContext/true/false/nil, which the compiler rejects. Exit status: 0 when U, S and D are all 0; 1 otherwise; 2 on bad usage.`;
 
 /** The folder of the nearest package.json with "workspaces", walking up from `from`. */
@@ -78,7 +85,7 @@ const defaultIo = (): CliIo => ({
 
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  let values: { root?: string; index?: string; "no-index"?: boolean; allow?: string; json?: boolean; help?: boolean };
+  let values: { root?: string; index?: string; "no-index"?: boolean; allow?: string; "c-header"?: string[]; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -87,6 +94,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         index: { type: "string" },
         "no-index": { type: "boolean" },
         allow: { type: "string" },
+        "c-header": { type: "string", multiple: true },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -133,7 +141,17 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   const allowList = existsSync(allowPath) ? loadAllowList(allowPath) : emptyAllowList();
 
-  const result = checkTree({ root, index, allowList });
+  const headerPaths = values["c-header"]?.map((h) => resolve(io.cwd, h)) ?? (existsSync(DEFAULT_C_HEADER) ? [DEFAULT_C_HEADER] : []);
+  const cHeaders: CHeader[] = [];
+  for (const path of headerPaths) {
+    if (!existsSync(path)) {
+      io.err(`stui-pharo-check: C header ${path} does not exist`);
+      return 2;
+    }
+    cHeaders.push(parseCHeader(path, readFileSync(path, "utf8")));
+  }
+
+  const result = checkTree({ root, index, allowList, cHeaders });
   const summary = summaryLine(result);
   const allNotes = [...notes, ...result.notes.map((n) => n.replace(root, relative(repoRoot, root) || root))];
 

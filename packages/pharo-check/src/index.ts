@@ -9,3 +9,4 @@ export { World, isAbstractBody, type Side, type LookupResult } from "./model.js"
 export { loadAllowList, emptyAllowList, type AllowList } from "./allow-list.js";
 export { checkTree, PROTOCOL_PACKAGE, type CheckOptions, type CheckResult, type Problem, type ProblemKind } from "./checker.js";
 export { main, findRepoRoot, summaryLine, formatProblem, ALLOW_LIST_NAME } from "./cli.js";
+export { checkFfi, parseCHeader, readFfiSignature, classifyCType, type CHeader, type CPrototype, type CTypeClass, type FfiSignature } from "./ffi-check.js";
