@@ -10,7 +10,7 @@ import { ProtocolError, startTestServer, type TestHandlers, type TestServer } fr
 import { connect, SUPPORTED_VERSIONS, type StuiClient } from "./index.js";
 import { attemptTimeout, DEFAULT_TIMEOUT_MS } from "./client.js";
 import { isRemoteError, isStuiError } from "./errors.js";
-import { ok, sleep, startRouterDouble, TRANSPORTS, uniqueAddress, DOUBLE_IDENTITY, type RawDouble } from "./test-support.js";
+import { caught, DOUBLE_IDENTITY, ok, type RawDouble, sleep, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
 
 /** A scripted test double of evaluate: it does not run Smalltalk; it names the code it got. */
 const scripted: TestHandlers = {
@@ -25,15 +25,6 @@ const scripted: TestHandlers = {
     };
   },
 };
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.each(TRANSPORTS)("client over %s", (transport) => {
   describe.each(["lockstep", "pipelined"] as const)("in %s mode", (mode) => {

@@ -6,16 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer } from "@stui/testkit";
 import { connect, type StuiClient } from "./index.js";
 import { isStuiError } from "./errors.js";
-import { doublePingResult, ok, sleep, startRepDouble, startRouterDouble, TRANSPORTS, uniqueAddress, type RawDouble } from "./test-support.js";
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
+import { caught, doublePingResult, ok, type RawDouble, sleep, startRepDouble, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
 
 /** A scripted evaluate result; says it is a test double. */
 function evalResult(code: unknown): object {

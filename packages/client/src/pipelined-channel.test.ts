@@ -6,16 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer } from "@stui/testkit";
 import { connect, type ConnectOptions, type StuiClient } from "./index.js";
 import { isStuiError, type StuiError } from "./errors.js";
-import { doublePingResult, ok, sleep, startRouterDouble, TRANSPORTS, uniqueAddress, type DoubleRequest, type RawDouble } from "./test-support.js";
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
+import { caught, doublePingResult, type DoubleRequest, ok, type RawDouble, sleep, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
 
 describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
   const cleanup: Array<() => Promise<void>> = [];

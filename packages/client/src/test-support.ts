@@ -116,3 +116,13 @@ export async function startRepDouble(endpoint: string, handler: (request: Double
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The rejection of `p`; fails the test if `p` fulfils. */
+export async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection");
+}
