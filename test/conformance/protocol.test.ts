@@ -229,6 +229,29 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
     });
   });
 
+  describe("permissions", () => {
+    // Reference server only: it starts its own server restricted to `read`, the way the Pharo
+    // server's #permissions option restricts it (STUIServerTest covers that side).
+    it.runIf(isReference)("a server granting only read answers permissionDenied naming the class a call needs (reference server only)", async () => {
+      //  client ──evaluate──────────────────▶ server (read only) ──▶ permissionDenied { evaluate, eval }
+      //  client ──inspect {expression}──────▶ server             ──▶ permissionDenied { inspect, eval }
+      //  client ──inspect {handle}──────────▶ server             ──▶ past the check (sessionNotFound here)
+      const server = await startTestServer({ endpoint: uniqueEndpoint(transport!), permissions: ["read"] });
+      try {
+        const client = clients.open(server.endpoint);
+        expect(expectError(await call(client, "evaluate", { code: "3 + 4" }), "permissionDenied")).toEqual({ kind: "permissionDenied", method: "evaluate", permission: "eval" });
+        expect(expectError(await call(client, "inspect", { sessionId: "s-x", expression: "3 @ 4" }), "permissionDenied")).toEqual({ kind: "permissionDenied", method: "inspect", permission: "eval" });
+        expect(expectError(await call(client, "session.list", {}), "permissionDenied").permission).toBe("system");
+        expectError(await call(client, "inspect", { sessionId: "s-x", handle: "h1" }), "sessionNotFound");
+        expectResult(await call(client, "ping", {}), "ping");
+        expect(server.callsOf("evaluate")[0]?.handler).toBe("none");
+        server.assertNoViolations();
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   describe("session lifecycle", () => {
     it("create → list → restore → close, then the session is gone everywhere", async () => {
       const client = dealer();

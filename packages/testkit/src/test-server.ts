@@ -5,12 +5,15 @@ import {
   COMMANDS,
   ERROR_KINDS,
   MAX_MESSAGE_BYTES,
+  PERMISSIONS,
   PROTOCOL_VERSION,
   isCommandName,
+  permissionsFor,
   validators,
   withDefaults,
   type CommandName,
   type ErrorKind,
+  type Permission,
   type PingResult,
   type Request,
   type RequestId,
@@ -71,6 +74,12 @@ export interface TestServerOptions {
   supportedVersions?: string[];
   /** Idle timeout of sessions whose client asks for none; default 600000 (10 minutes). */
   idleTimeoutMs?: number;
+  /**
+   * The permission classes clients get (as the Pharo server's #permissions option); default all.
+   * A call needing another class (permissionsFor, generated from the schema) is answered
+   * permissionDenied before any handler runs.
+   */
+  permissions?: Permission[];
   /** The clock, in milliseconds; default Date.now. Tests of session expiry may pass a fake one. */
   now?: () => number;
 }
@@ -179,6 +188,7 @@ class ReferenceServer implements TestServer {
   private readonly socket = new zmq.Router({ linger: 0 });
   private readonly cache: ReplyCache;
   private readonly handlers: TestHandlers;
+  private readonly permissions: ReadonlySet<Permission>;
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
@@ -193,6 +203,7 @@ class ReferenceServer implements TestServer {
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
+    this.permissions = new Set(options.permissions ?? (Object.keys(PERMISSIONS) as Permission[]));
     for (const name of Object.keys(this.handlers)) {
       if (!isCommandName(name)) throw new RangeError(`handlers.${name}: not a command of protocol ${PROTOCOL_VERSION} (known: ${COMMAND_NAMES.join(", ")})`);
     }
@@ -360,6 +371,12 @@ class ReferenceServer implements TestServer {
       return this.finish(method, id, reply);
     }
     const params = withDefaults(method, sent as never) as Record<string, unknown>;
+    const denied = permissionsFor(method, params).find((permission) => !this.permissions.has(permission));
+    if (denied) {
+      const reply = errorReply(id, "permissionDenied", { method, permission: denied }, `Permission denied: ${method} needs the ${denied} permission`);
+      record("none", params, reply);
+      return this.finish(method, id, reply);
+    }
 
     const custom = this.handlers[method] as AnyHandler | undefined;
     const builtIn = BUILT_IN[method];

@@ -117,6 +117,35 @@ function protocolClass(schema: ProtocolSchema): ClassDef {
       { classSide: true, category: "accessing", pattern: "idempotence", body: dict(schema.commands.map((c) => [c.method, String(c.idempotent)])) },
       { classSide: true, category: "accessing", pattern: "errorCodes", body: dict(schema.errors.map((e) => [e.kind, String(e.code)])) },
       { classSide: true, category: "accessing", pattern: "permissionFor: methodName", body: [`"The permission class a command needs, or nil for an unknown command."`, `^ self permissions at: methodName ifAbsent: [ nil ]`] },
+      {
+        classSide: true,
+        category: "accessing",
+        pattern: "paramPermissions",
+        body: [
+          `"Per command, the params members that need another permission class when present (x-stui-permission on a property)."`,
+          ...dict(
+            schema.commands
+              .filter((c) => Object.keys(c.paramPermissions).length > 0)
+              .map((c) => [c.method, `(Dictionary newFrom: { ${Object.entries(c.paramPermissions).map(([k, v]) => `${st(k)} -> ${st(v)}`).join(" . ")} })`]),
+          ),
+        ],
+      },
+      {
+        classSide: true,
+        category: "accessing",
+        pattern: "permissionsFor: methodName params: params",
+        body: [
+          `"A fresh Array of the permission classes one call needs: the command's own, plus those a params member present in this call adds (inspect with an expression needs eval too). Empty for an unknown command."`,
+          `| needed |`,
+          `needed := OrderedCollection new.`,
+          `(self permissionFor: methodName) ifNil: [ ^ Array new ] ifNotNil: [ :permission | needed add: permission ].`,
+          `params isDictionary ifFalse: [ ^ needed asArray ].`,
+          `(self paramPermissions at: methodName ifAbsent: [ Dictionary new ]) keysAndValuesDo: [ :member :permission |`,
+          `\t((params at: member ifAbsent: [ nil ]) notNil and: [ (needed includes: permission) not ])`,
+          `\t\tifTrue: [ needed add: permission ] ].`,
+          `^ needed asArray`,
+        ],
+      },
       { classSide: true, category: "accessing", pattern: "isIdempotent: methodName", body: [`"Whether a retry of the command is safe; false for an unknown command."`, `^ self idempotence at: methodName ifAbsent: [ false ]`] },
       { classSide: true, category: "accessing", pattern: "errorCodeFor: kind", body: [`"The JSON-RPC error code of an error kind, or nil."`, `^ self errorCodes at: kind ifAbsent: [ nil ]`] },
     ],
