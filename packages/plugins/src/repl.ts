@@ -11,7 +11,8 @@ import { stuiHome } from "./bundle.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import type { Connector } from "./host.js";
 
-export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line.
+export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
+(an empty line sends an unfinished entry as it is; Ctrl-C drops it).
 Workspace variables persist:  total := 3 + 4   then   total * 2
 Commands:
   :inspect <expr>        inspect the value of an expression (class, slots, elements)
@@ -273,8 +274,11 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
   let keepGoing = true;
   if (options.terminal) rl.prompt();
   for await (const line of rl) {
-    buffer = buffer ? `${buffer}\n${line}` : line;
-    if (!buffer.trim().startsWith(":") && !isComplete(buffer)) {
+    // An empty line sends an unfinished entry as it is (the server says what is wrong), so an
+    // unbalanced bracket never swallows the lines after it.
+    const sendAsIs = line.trim() === "" && buffer.trim() !== "";
+    if (!sendAsIs) buffer = buffer ? `${buffer}\n${line}` : line;
+    if (!sendAsIs && !buffer.trim().startsWith(":") && !isComplete(buffer)) {
       rl.setPrompt("... ");
       if (options.terminal) rl.prompt();
       continue;

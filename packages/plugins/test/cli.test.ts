@@ -117,6 +117,14 @@ describe("stui repl, piped stdin", () => {
     expect(server.sessions.list()).toHaveLength(0);
   });
 
+  it("an empty line sends an unfinished entry, and the lines after it are read as new entries", async () => {
+    const r = await stui(["repl"], { env, input: ["1 to: 3 do: [:i | i printString", "", "3 + 4", ":quit", "3 + 4"].join("\n") });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("Syntax error at line 1, column 31: ']' expected (scripted)");
+    // 3 + 4 answered once: the entry before :quit, not the one after it.
+    expect(r.stdout.split('7  "SmallInteger"')).toHaveLength(2);
+  });
+
   it("multi-line entries are joined: an open bracket continues on the next line", async () => {
     // The scripted double knows no multi-line code; the error it answers quotes the
     // code it received, which shows the two lines arrived as one entry.
