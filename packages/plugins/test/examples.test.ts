@@ -58,17 +58,17 @@ describe("examples/hello.ts", () => {
   });
 });
 
-describe("examples/uncommented-classes.ts", () => {
+describe("examples/plugins/uncommented-classes.ts", () => {
   it("lists the classes of a package without a comment", async () => {
-    const r = await stui(["run", "examples/uncommented-classes.ts", "--allow-read", "--", "Collections-Abstract"], { env });
+    const r = await stui(["run", "examples/plugins/uncommented-classes.ts", "--allow-read", "--", "Collections-Abstract"], { env });
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toBe(["Collections-Abstract: 2 of 4 classes have no comment", "  ArrayedCollection", "  HashedCollection", ""].join("\n"));
   });
 
   it("as a plugin it is refused what it did not declare, and needs its args", async () => {
-    const r = await stui(["run", "examples/uncommented-classes.ts", "--allow-read"], { env });
+    const r = await stui(["run", "examples/plugins/uncommented-classes.ts", "--allow-read"], { env });
     expect(r.code).toBe(EXIT.scriptError);
-    expect(r.stderr).toContain("usage: stui run examples/uncommented-classes.ts");
+    expect(r.stderr).toContain("usage: stui run examples/plugins/uncommented-classes.ts");
   });
 });
 

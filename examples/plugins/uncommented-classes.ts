@@ -2,7 +2,7 @@
 // class comment, page by page through classes.list.
 //
 // Permissions: read (classes.list).
-// Run:  stui run examples/uncommented-classes.ts --allow-read -- Kernel-Numbers
+// Run:  stui run examples/plugins/uncommented-classes.ts --allow-read -- Kernel-Numbers
 //       (without --allow-read, a terminal asks once whether to grant the plugin "read")
 
 import { definePlugin } from "@stui/plugins";
@@ -16,7 +16,7 @@ export default definePlugin({
   permissions: ["read"],
   async run(stui) {
     const pkg = stui.args[0];
-    if (!pkg) throw new Error("usage: stui run examples/uncommented-classes.ts --allow-read -- <package>");
+    if (!pkg) throw new Error("usage: stui run examples/plugins/uncommented-classes.ts --allow-read -- <package>");
     const missing: string[] = [];
     let total = 0;
     for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
