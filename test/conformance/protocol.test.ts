@@ -349,6 +349,17 @@ describe.each(targetPlans(TRANSPORTS))("protocol conformance: $label", ({ transp
       expect(listed.filter((s) => names.includes(s.clientName)).map((s) => s.clientName).sort()).toEqual([...names].sort());
     });
 
+    it("a different request that reuses an id runs as itself (the cache matches whole requests, not ids alone)", async () => {
+      //  A ──ping id=X────────────▶ server ──▶ ping result
+      //  A ──session.list id=X────▶ server ──▶ session.list result (not the cached ping)
+      const client = dealer();
+      const id = `reuse-${uniqueId()}`;
+      expectResult(await client.request(envelope("ping", { echo: "first" }, { id })), "ping");
+      const second = await client.request(envelope("session.list", {}, { id }));
+      expectValidResponse(second, "session.list");
+      expectResult(second, "session.list");
+    });
+
     it("the same id pipelined twice gets two equal replies", async () => {
       const client = dealer();
       const clientName = `pipelined-${uniqueId()}`;

@@ -85,5 +85,5 @@ describe.skipIf(process.platform !== "linux")("soak", () => {
     // for descriptors libuv or the zeromq context opens lazily and keeps).
     expect(fdsAfter).toBeLessThanOrEqual(fdsBefore + 4);
     await server.close();
-  });
+  }, SECONDS * 1000 + 30_000);
 });

@@ -20,18 +20,19 @@ export class ReplyCache {
   }
 
   /**
-   * The cache key of a request id. A string id is a retry token, shared across
-   * connections (a client reopening its socket after a timeout gets its reply);
-   * a numeric id is scoped to the connection (`route`) it arrived on, so two
-   * clients that both count from 1 never see each other's replies.
-   * `1` and `"1"` are different ids.
+   * The cache key of a request: its id and a fingerprint of its bytes, so a re-sent request —
+   * byte for byte the same — finds its reply, and a different request that reuses an id runs as
+   * itself. A string id is a retry token, shared across connections (a client reopening its socket
+   * after a timeout gets its reply); a numeric id is scoped to the connection (`route`) it arrived
+   * on, so two clients that both count from 1 never see each other's replies. `1` and `"1"` are
+   * different ids.
    */
-  static key(id: RequestId, route = ""): string {
-    return typeof id === "number" ? `n:${id}@${route}` : `s:${id}`;
+  static key(id: RequestId, route = "", fingerprint = ""): string {
+    return `${typeof id === "number" ? `n:${id}@${route}` : `s:${id}`}#${fingerprint}`;
   }
 
-  get(id: RequestId, route = ""): Promise<string> | undefined {
-    const key = ReplyCache.key(id, route);
+  get(id: RequestId, route = "", fingerprint = ""): Promise<string> | undefined {
+    const key = ReplyCache.key(id, route, fingerprint);
     const entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -40,9 +41,9 @@ export class ReplyCache {
     return entry;
   }
 
-  set(id: RequestId, reply: Promise<string>, route = ""): void {
+  set(id: RequestId, reply: Promise<string>, route = "", fingerprint = ""): void {
     if (this.capacity === 0) return;
-    const key = ReplyCache.key(id, route);
+    const key = ReplyCache.key(id, route, fingerprint);
     this.entries.delete(key);
     this.entries.set(key, reply);
     while (this.entries.size > this.capacity) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import * as zmq from "zeromq";
 import {
@@ -331,13 +332,15 @@ class ReferenceServer implements TestServer {
       return this.envelopeError(request.id, "unsupportedVersion", { requested: [request.stui], supported: [...this.supportedVersions] },
         `Unsupported protocol version: ${request.stui}`);
     }
-    const cached = this.cache.get(request.id, route);
+    // A fingerprint of the exact bytes: a retry repeats them; another request reusing the id does not.
+    const fingerprint = createHash("sha1").update(body[0]!).digest("base64");
+    const cached = this.cache.get(request.id, route, fingerprint);
     if (cached) {
       this.stats.cacheHits++;
       return cached;
     }
     const reply = this.dispatch(request);
-    this.cache.set(request.id, reply, route);
+    this.cache.set(request.id, reply, route, fingerprint);
     return reply;
   }
 
