@@ -37,7 +37,7 @@ describe.skipIf(process.platform !== "linux")("soak", () => {
   it(`${CLIENTS} clients for ${SECONDS}s leave no session and no socket behind`, async () => {
     const server = await startTestServer({ handlers, replyCacheSize: 500 });
     const fdsBefore = openFds();
-    const rssBefore = process.memoryUsage().rss;
+    const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
     const deadline = performance.now() + SECONDS * 1000;
     let calls = 0;
     let rounds = 0;
@@ -72,10 +72,11 @@ describe.skipIf(process.platform !== "linux")("soak", () => {
     // Let closed sockets finish closing before counting descriptors.
     await new Promise((r) => setTimeout(r, 200));
     const fdsAfter = openFds();
-    const rssAfter = process.memoryUsage().rss;
+    const { rss: rssAfter, heapUsed: heapAfter } = process.memoryUsage();
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
     console.log(
       `soak: ${rounds} rounds, ${calls} calls in ${elapsed.toFixed(1)}s (${Math.round(calls / elapsed)} calls/s), ` +
-        `${reconnects} reconnects; fds ${fdsBefore} → ${fdsAfter}; RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
+        `${reconnects} reconnects; fds ${fdsBefore} → ${fdsAfter}; RSS ${mib(rssBefore)} → ${mib(rssAfter)} MiB; heap ${mib(heapBefore)} → ${mib(heapAfter)} MiB`,
     );
 
     expect(rounds).toBeGreaterThan(CLIENTS);

@@ -261,6 +261,15 @@ describe("options", () => {
     expect(server.stats.cacheHits).toBe(2);
   });
 
+  it("callLogSize bounds the call log: a long-running server keeps the most recent calls, not all", async () => {
+    const { server, client } = await serve({ callLogSize: 3 });
+    for (let i = 0; i < 10; i++) await client.request(envelope("ping", { echo: String(i) }));
+    expect(server.calls.length).toBeGreaterThanOrEqual(3);
+    expect(server.calls.length).toBeLessThan(6);
+    expect(server.calls.at(-1)?.params).toEqual({ echo: "9" });
+    expect(server.requestCount).toBe(10);
+  });
+
   it("a replyCacheSize of 0 turns the cache off", async () => {
     let runs = 0;
     const { client } = await serve({ replyCacheSize: 0, handlers: { evaluate: () => ({ value: { ...seven, printString: String(++runs) }, durationMs: 0 }) } });

@@ -81,6 +81,8 @@ export interface TestServerOptions {
    * permissionDenied before any handler runs.
    */
   permissions?: Permission[];
+  /** How many calls `server.calls` keeps at least (the most recent); default 10000. */
+  callLogSize?: number;
   /** The clock, in milliseconds; default Date.now. Tests of session expiry may pass a fake one. */
   now?: () => number;
 }
@@ -136,7 +138,10 @@ export interface TestServer {
   readonly supportedVersions: readonly string[];
   readonly maxMessageBytes: number;
   readonly sessions: SessionStore;
-  /** Every request that reached dispatch, in arrival order. */
+  /**
+   * The requests that reached dispatch, in arrival order: all of them up to `callLogSize`, then at
+   * least the last `callLogSize` (a long-running server must not keep every request it served).
+   */
   readonly calls: readonly CallRecord[];
   /** The calls of one method. */
   callsOf(method: string): CallRecord[];
@@ -190,6 +195,7 @@ class ReferenceServer implements TestServer {
   private readonly cache: ReplyCache;
   private readonly handlers: TestHandlers;
   private readonly permissions: ReadonlySet<Permission>;
+  private readonly callLogSize: number;
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
@@ -205,6 +211,8 @@ class ReferenceServer implements TestServer {
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
     this.permissions = new Set(options.permissions ?? (Object.keys(PERMISSIONS) as Permission[]));
+    this.callLogSize = options.callLogSize ?? 10_000;
+    if (!Number.isInteger(this.callLogSize) || this.callLogSize < 1) throw new RangeError(`callLogSize must be a positive integer, got ${this.callLogSize}`);
     for (const name of Object.keys(this.handlers)) {
       if (!isCommandName(name)) throw new RangeError(`handlers.${name}: not a command of protocol ${PROTOCOL_VERSION} (known: ${COMMAND_NAMES.join(", ")})`);
     }
@@ -359,6 +367,8 @@ class ReferenceServer implements TestServer {
         outcome: error ? "error" : "result",
         ...(error?.data?.kind ? { errorKind: error.data.kind } : {}),
       });
+      // Drop the older half in one go once the log holds twice its size: amortised O(1) a call.
+      if (this.calls.length >= 2 * this.callLogSize) this.calls.splice(0, this.calls.length - this.callLogSize);
     };
 
     if (!isCommandName(method)) {
