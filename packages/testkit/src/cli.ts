@@ -19,7 +19,7 @@ Options:
   --endpoint <endpoint>  where to bind (default tcp://127.0.0.1:5555; tcp://127.0.0.1:* picks a
                          free port; ipc:///path/to/socket works too)
   --handlers <module>    a .ts or .js module whose default export is an object of handlers by
-                         method name (Partial<StuiHandlers<RequestContext>> from @stui/testkit),
+                         method name (the TestHandlers type of @stui/testkit),
                          e.g. packages/testkit/examples/scripted-handlers.ts
   --name <name>          the server name reported by ping and session.create
                          (default stui-test-server)
