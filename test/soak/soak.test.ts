@@ -20,7 +20,7 @@ const SECONDS = Number(process.env.STUI_SOAK_SECONDS ?? "3");
 const CLIENTS = 4;
 const openFds = (): number => readdirSync("/proc/self/fd").length;
 
-// Scripted Smalltalk (a test double): `n + 1` answers n + 1; anything else is a syntax error.
+// Scripted Smalltalk (a test double): `n + 1` answers n + 1; anything else is an internalError.
 const handlers: TestHandlers = {
   evaluate(params, context) {
     context.requireSession();
