@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// One root config for every package. Slow suites (soak, long fuzz, benchmarks)
-// live in files named *.slow.ts / *.bench.ts and are run by their own scripts.
+// One root config for every package. The soak and fuzz suites run here in a short
+// form; `npm run test:slow` runs them long (STUI_SOAK_SECONDS, STUI_FUZZ_CASES), and
+// the benchmarks (bench/, not *.test.ts) run only through `npm run bench`.
 export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
