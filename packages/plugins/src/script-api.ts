@@ -91,15 +91,16 @@ export function isPlugin(value: unknown): value is Plugin {
 }
 
 /**
- * Error codes a call can reject with (the same as @stui/client's):
+ * Error codes a call can reject with (the same as @stui/client's; script-api.test.ts checks):
  * ETIMEOUT (no reply in time), ECONNECTION (server unreachable), EPROTOCOL (bad reply),
- * EVALIDATION (params rejected before sending), EREMOTE (the server, or the host's
- * permission check, answered an error: see `kind` and `data`), ECLOSED (connection closed),
- * EVERSION (no common protocol version).
+ * EVALIDATION (params rejected before sending), ETOOLARGE (request over the size limit, not
+ * sent), EREMOTE (the server, or the host's permission check, answered an error: see `kind`
+ * and `data`), EVERSION (no common protocol version), ECLOSED (connection closed), EABORTED
+ * (the call was aborted).
  */
-export type StuiErrorCode = "ETIMEOUT" | "ECONNECTION" | "EPROTOCOL" | "EVALIDATION" | "EREMOTE" | "ECLOSED" | "EVERSION";
+export type StuiErrorCode = "ETIMEOUT" | "ECONNECTION" | "EPROTOCOL" | "EVALIDATION" | "ETOOLARGE" | "EREMOTE" | "EVERSION" | "ECLOSED" | "EABORTED";
 
-export const STUI_ERROR_CODES: readonly StuiErrorCode[] = ["ETIMEOUT", "ECONNECTION", "EPROTOCOL", "EVALIDATION", "EREMOTE", "ECLOSED", "EVERSION"];
+export const STUI_ERROR_CODES: readonly StuiErrorCode[] = ["ETIMEOUT", "ECONNECTION", "EPROTOCOL", "EVALIDATION", "ETOOLARGE", "EREMOTE", "EVERSION", "ECLOSED", "EABORTED"];
 
 export function isStuiErrorCode(code: unknown): code is StuiErrorCode {
   return typeof code === "string" && (STUI_ERROR_CODES as readonly string[]).includes(code);
