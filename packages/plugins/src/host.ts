@@ -11,6 +11,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { PROTOCOL_VERSION, isCommandName, type Permission, type Transport } from "@stui/client/protocol";
 import { BuildError, bundleScript, type Bundle } from "./bundle.js";
+import { firstPing } from "./connect.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { MODE_ENV, parseChildMessage, permissionDeniedError, serializeError, type HostMessage, type SerializedError } from "./ipc.js";
 import { Grants, isPermission, type DenyReason, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
@@ -149,9 +150,7 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   const connection = (async () => {
     const conn = await options.connect();
     try {
-      // The client re-sends timed-out calls; the signal bounds all attempts together.
-      const limit = options.connectTimeoutMs ?? 5000;
-      await conn.call("ping", {}, { timeoutMs: limit, signal: AbortSignal.timeout(limit) });
+      await firstPing(conn, options.connectTimeoutMs ?? 5000);
     } catch (error) {
       await conn.close().catch(() => undefined);
       throw error;

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
 import { stuiHome } from "./bundle.js";
+import { firstPing } from "./connect.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import type { Connector } from "./host.js";
 
@@ -152,7 +153,7 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
   let conn;
   try {
     conn = await options.connect();
-    await conn.call("ping", {}, { timeoutMs: options.connectTimeoutMs ?? 5000, signal: AbortSignal.timeout(options.connectTimeoutMs ?? 5000) });
+    await firstPing(conn, options.connectTimeoutMs ?? 5000);
   } catch (error) {
     await conn?.close().catch(() => undefined);
     err(`stui: server unreachable at ${options.endpoint}: ${(error as Error).message}`);

@@ -76,13 +76,14 @@ describe("server unreachable", () => {
     const r = await stui(["run", "examples/hello.ts", "--allow-all", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" } });
     expect(r.code).toBe(EXIT.unreachable);
     expect(r.stderr).toContain(endpoint);
+    expect(r.stderr).toContain("no answer to ping within 500 ms");
   });
 
   it("stui repl exits 4", async () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
     const r = await stui(["repl", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" }, input: "3 + 4\n" });
     expect(r.code).toBe(EXIT.unreachable);
-    expect(r.stderr).toContain(`server unreachable at ${endpoint}`);
+    expect(r.stderr).toContain(`server unreachable at ${endpoint}: no answer to ping within 500 ms`);
   });
 });
 
