@@ -1,7 +1,7 @@
 /**
  * Conformance, protocol tier: what every STUI server must do on the wire, whatever is behind it.
  *
- * Runs against STUI_ENDPOINT when set (any server, e.g. the Pharo one), else against the
+ * Runs against STUI_ENDPOINT with `npm run test:conformance` (any server, e.g. the Pharo one), else against the
  * reference test server (@stui/testkit) over each transport. Talks through raw zeromq sockets
  * and checks every reply with the generated validators.
  *

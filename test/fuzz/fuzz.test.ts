@@ -4,7 +4,7 @@
  * over one DEALER socket in batches:
  *
  *   DEALER ──case 1──▶ ┐
- *          ──case 2──▶ │ server (reference, or STUI_ENDPOINT)
+ *          ──case 2──▶ │ server (reference, or STUI_ENDPOINT with STUI_EXTERNAL_SERVER=1)
  *          ──  …   ──▶ ┘
  *          ◀── exactly one schema-valid reply per case (any order) ──
  *

@@ -10,8 +10,20 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** `STUI_ENDPOINT`, when the suites should run against an external server. */
-export const EXTERNAL_ENDPOINT: string | undefined = process.env["STUI_ENDPOINT"] || undefined;
+/**
+ * `STUI_ENDPOINT`, when the suites should run against an external server — only when asked for
+ * with `STUI_EXTERNAL_SERVER=1` (which `npm run test:conformance` sets). STUI_ENDPOINT is also
+ * where the client and `stui` connect, so a person who exported it for their image must not have
+ * `npm test` send it 10,000 fuzz cases.
+ */
+export const EXTERNAL_ENDPOINT: string | undefined =
+  process.env["STUI_EXTERNAL_SERVER"] === "1" ? process.env["STUI_ENDPOINT"] || undefined : undefined;
+if (!EXTERNAL_ENDPOINT && process.env["STUI_ENDPOINT"]) {
+  console.warn(
+    `STUI_ENDPOINT=${process.env["STUI_ENDPOINT"]} is ignored here: these suites run against their own reference server. ` +
+      "To aim them at that server: STUI_ENDPOINT=… npm run test:conformance (or STUI_EXTERNAL_SERVER=1 for another suite).",
+  );
+}
 
 /**
  * The targets to loop over: the external server (STUI_ENDPOINT) once, or a reference server per
@@ -25,7 +37,7 @@ export function targetPlans(transports: readonly Transport[]): { label: string; 
 /** Opens a target: connects nowhere yet, just knows the endpoint (starting a reference server if needed). */
 export async function openTarget(transport: Transport | undefined, options: TestServerOptions = {}): Promise<Target> {
   if (transport === undefined) {
-    if (!EXTERNAL_ENDPOINT) throw new Error("openTarget: no transport and no STUI_ENDPOINT");
+    if (!EXTERNAL_ENDPOINT) throw new Error("openTarget: no transport and no external server (STUI_EXTERNAL_SERVER=1 and STUI_ENDPOINT)");
     return { label: EXTERNAL_ENDPOINT, endpoint: EXTERNAL_ENDPOINT, reference: undefined, close: async () => {} };
   }
   const server = await startTestServer({ ...options, endpoint: uniqueEndpoint(transport) });
