@@ -74,7 +74,7 @@ Options:
 Examples:
   stui run examples/hello.ts --allow-read --allow-eval
   stui run examples/class-diagram.ts --allow-read --allow-fs-write=. -- Collection out.mmd
-  stui run hello --allow-all --deny-write        (hello.ts from the plugin folder)
+  stui run uncommented-classes --allow-read -- Kernel   (a plugin from the plugin folder, by name)
 
 ${EXIT_CODES_HELP}
 `;

@@ -88,12 +88,18 @@ const STATUS_EXIT: Record<RunStatus, ExitCode> = {
 /** Environment variables passed through to the sandbox; everything else is withheld. */
 const PASSED_ENV = ["TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_ALL", "TZ"];
 
+/**
+ * The flag that turns Node's permission model on: `--experimental-permission` on Node 20 and 21,
+ * `--permission` from Node 22 on (where the experimental name is gone).
+ */
+export const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+
 export function sandboxExecArgv(readable: readonly string[], writable: readonly string[]): string[] {
   for (const p of [...readable, ...writable]) {
     if (p.includes(",")) throw new Error(`a path given to the sandbox cannot contain a comma: ${p}`);
   }
   // One flag per path: this Node 20 refuses comma-separated lists.
-  const argv = ["--experimental-permission", ...readable.map((p) => `--allow-fs-read=${p}`), ...writable.map((p) => `--allow-fs-write=${p}`)];
+  const argv = [PERMISSION_FLAG, ...readable.map((p) => `--allow-fs-read=${p}`), ...writable.map((p) => `--allow-fs-write=${p}`)];
   argv.push("--disable-warning=ExperimentalWarning", "--enable-source-maps");
   return argv;
 }
