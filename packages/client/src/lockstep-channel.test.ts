@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer } from "@stui/testkit";
 import { connect, type StuiClient } from "./index.js";
 import { isStuiError } from "./errors.js";
-import { caught, doublePingResult, ok, type RawDouble, sleep, startRepDouble, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
+import { caught, startDyingRouterDouble, doublePingResult, ok, type RawDouble, sleep, startRepDouble, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
 
 /** A scripted evaluate result; says it is a test double. */
 function evalResult(code: unknown): object {
@@ -129,12 +129,8 @@ describe.each(TRANSPORTS)("lock-step over %s", (transport) => {
     //   (timeout) the client does not know whether it ran: ECONNECTION, not re-sent
     //   server B on the same endpoint: never sees the evaluate
     const endpoint = await uniqueAddress(transport);
-    const dying: { double?: RawDouble } = {};
-    dying.double = await startRouterDouble(endpoint, () => {
-      setTimeout(() => void dying.double?.close(), 10);
-      return undefined;
-    });
-    cleanup.push(() => dying.double!.close());
+    const dying = await startDyingRouterDouble(endpoint);
+    cleanup.push(() => dying.close());
     const c = await client(endpoint, { timeoutMs: 600, retries: 3 });
     const pending = caught(c.evaluate({ code: "x := 1" }));
     await sleep(300);
@@ -143,7 +139,7 @@ describe.each(TRANSPORTS)("lock-step over %s", (transport) => {
     const e = await pending;
     expect(isStuiError(e, "ECONNECTION")).toBe(true);
     expect((e as Error).message).toContain("not safe to retry");
-    expect(dying.double.received).toHaveLength(1);
+    expect(dying.received).toHaveLength(1);
     expect(b.received).toHaveLength(0);
   });
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer } from "@stui/testkit";
 import { connect, type ConnectOptions, type StuiClient } from "./index.js";
 import { isStuiError, type StuiError } from "./errors.js";
-import { caught, doublePingResult, type DoubleRequest, ok, type RawDouble, sleep, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
+import { caught, startDyingRouterDouble, doublePingResult, type DoubleRequest, ok, type RawDouble, sleep, startRouterDouble, TRANSPORTS, uniqueAddress } from "./test-support.js";
 
 describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -114,12 +114,8 @@ describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
     //   DEALER ── evaluate(id) ──▶ server A: receives it, then dies   ✕ disconnect
     //   (timeout) ECONNECTION, not re-sent; server B on the same endpoint never sees it
     const endpoint = await uniqueAddress(transport);
-    const dying: { double?: RawDouble } = {};
-    dying.double = await startRouterDouble(endpoint, () => {
-      setTimeout(() => void dying.double?.close(), 10);
-      return undefined;
-    });
-    cleanup.push(() => dying.double!.close());
+    const dying = await startDyingRouterDouble(endpoint);
+    cleanup.push(() => dying.close());
     const c = await client(endpoint, { timeoutMs: 600, retries: 3 });
     const pending = caught(c.evaluate({ code: "x := 1" }));
     await sleep(300);
@@ -128,7 +124,7 @@ describe.each(TRANSPORTS)("pipelined over %s", (transport) => {
     const e = await pending;
     expect(isStuiError(e, "ECONNECTION")).toBe(true);
     expect((e as Error).message).toContain("not safe to retry");
-    expect(dying.double.received).toHaveLength(1);
+    expect(dying.received).toHaveLength(1);
     expect(b.received).toHaveLength(0);
   });
 

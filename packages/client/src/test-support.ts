@@ -126,3 +126,13 @@ export async function caught(p: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected a rejection");
 }
+
+/** A ROUTER test double that takes the first request, never answers it, and closes soon after: a server dying mid-request. */
+export async function startDyingRouterDouble(endpoint: string): Promise<RawDouble> {
+  const holder: { double?: RawDouble } = {};
+  holder.double = await startRouterDouble(endpoint, () => {
+    setTimeout(() => void holder.double?.close(), 10);
+    return undefined;
+  });
+  return holder.double;
+}
