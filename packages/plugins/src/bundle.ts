@@ -1,35 +1,39 @@
 // Turns a user's script (TypeScript or JavaScript, ES modules, top-level await, npm
 // dependencies) into one plain ESM file the sandboxed child can run without tsx (tsx
-// cannot run under the permission model). Runs in the host, which is unrestricted.
+// cannot run under the permission model). Runs in the host, which is unrestricted, so every
+// file esbuild loads passes the read guard (bundle-guard.ts) first.
 //
-// Bundles are cached by content: the manifest beside each bundle records the sha256
-// of every input file; a run whose inputs all still hash the same reuses the bundle
-// and never loads esbuild.
+// Bundles are cached by content (bundle-cache.ts): an unchanged script never loads esbuild.
+// The build has a time limit (the run's --timeout, or BUILD_LIMIT_MS): a bundler stuck on a
+// FIFO or a hung filesystem is stopped, not waited for.
 
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { BundleCache, sha256 } from "./bundle-cache.js";
+import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
+import { stuiHome } from "./home.js";
+import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
 const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));
 const SANDBOX_DIR = path.dirname(RUNTIME);
 /** Files of the host's own runtime (this package's src and the generated protocol). */
 const RUNTIME_DIRS = [path.dirname(SANDBOX_DIR), path.dirname(fileURLToPath(import.meta.resolve("@stui/client/protocol")))].map((d) => d + path.sep);
 const scriptSources = (inputs: string[]): string[] => inputs.filter((f) => !RUNTIME_DIRS.some((d) => f.startsWith(d)));
-const BUNDLE_FORMAT = 1;
+
+/** How long a build may take when the run has no --timeout. */
+export const BUILD_LIMIT_MS = 60_000;
 
 export interface Bundle {
-  /** The bundled script, an .mjs file. */
-  file: string;
-  /** The folder holding it (the child may read it). */
-  dir: string;
+  /** The bundled script (ESM), verified: the host runs exactly these bytes. */
+  code: Buffer;
   /** Absolute paths of every file that went into the bundle (the cache checks them all). */
   inputs: string[];
   /** The script's own sources: inputs without the host's runtime files (what --watch watches). */
   sources: string[];
   /** Whether this run reused a cached bundle. */
   cached: boolean;
+  /** The plugin declaration read from the script's source (never by running it). */
+  declaration: StaticDeclaration;
 }
 
 /** A script that did not build: esbuild's messages, file:line:column first. */
@@ -40,27 +44,9 @@ export class BuildError extends Error {
   }
 }
 
-export function stuiHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.STUI_HOME ? path.resolve(env.STUI_HOME) : path.join(homedir(), ".stui");
-}
-
-interface Manifest {
-  format: number;
-  script: string;
-  inputs: Record<string, string>;
-}
-
-const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
-
-async function readManifest(dir: string, script: string): Promise<Manifest | undefined> {
-  try {
-    const m = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
-    if (m.format !== BUNDLE_FORMAT || m.script !== script) return undefined;
-    const checks = await Promise.all(Object.entries(m.inputs).map(async ([file, hash]) => sha256(await readFile(file)) === hash));
-    return checks.every(Boolean) ? m : undefined;
-  } catch {
-    return undefined;
-  }
+/** The build ran out of time; esbuild was stopped. */
+export class BuildTimeout extends Error {
+  override readonly name = "BuildTimeout";
 }
 
 /** The entry the child runs: the runtime first (lockdown, global `stui`), then the script. */
@@ -68,69 +54,102 @@ function entrySource(script: string): string {
   return [`import { __stuiStart } from "stui:runtime";`, `import * as script from ${JSON.stringify(script)};`, `await __stuiStart(script);`, ``].join("\n");
 }
 
-export async function bundleScript(scriptPath: string, options: { cacheDir?: string } = {}): Promise<Bundle> {
-  const script = path.resolve(scriptPath);
-  const cacheRoot = options.cacheDir ?? path.join(stuiHome(), "cache", "bundles");
-  const dir = path.join(cacheRoot, sha256(`${BUNDLE_FORMAT}\0${script}`).slice(0, 24));
-  const file = path.join(dir, "script.mjs");
-  const cached = await readManifest(dir, script);
-  if (cached) return { file, dir, inputs: Object.keys(cached.inputs), sources: scriptSources(Object.keys(cached.inputs)), cached: true };
+export interface BundleOptions {
+  cacheDir?: string | undefined;
+  /** The STUI home (never readable by the build); default stuiHome(). */
+  home?: string | undefined;
+  /** Stop the build after this long (BuildTimeout); default BUILD_LIMIT_MS. */
+  limitMs?: number | undefined;
+  /** Told about a cache entry that was not used because it had been tampered with. */
+  log?: (line: string) => void;
+}
 
+export async function bundleScript(scriptPath: string, options: BundleOptions = {}): Promise<Bundle> {
+  const script = path.resolve(scriptPath);
+  const home = options.home ?? stuiHome();
+  const cache = new BundleCache(options.cacheDir ?? path.join(home, "cache", "bundles"));
+  const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS });
+  const hit = await cache.lookup(script, policy);
+  if (hit && "tampered" in hit) options.log?.(`stui: ${hit.tampered}`);
+  else if (hit) return { code: hit.code, inputs: hit.inputs, sources: scriptSources(hit.inputs), cached: true, declaration: hit.declaration };
+
+  try {
+    checkResolverFiles(script);
+    readAllowed(script, policy);
+  } catch (error) {
+    if (error instanceof ReadRefused) throw new BuildError([error.message]);
+    throw error;
+  }
   const esbuild = await import("esbuild");
+  const limitMs = options.limitMs ?? BUILD_LIMIT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // The only way to end a build stuck in a read: stop esbuild's service process.
+      void esbuild.stop();
+      reject(new BuildTimeout(`bundling ${script} took longer than ${limitMs} ms and was stopped (is a file it reads a FIFO, or on a hung filesystem?)`));
+    }, limitMs);
+  });
   let result;
   try {
-    result = await esbuild.build({
-      stdin: { contents: entrySource(script), resolveDir: path.dirname(script), sourcefile: "stui-entry.js", loader: "js" },
-      absWorkingDir: path.dirname(script),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile: file,
-      write: false,
-      metafile: true,
-      sourcemap: "inline",
-      logLevel: "silent",
-      // CommonJS dependencies may require() builtins; give the ESM bundle a require.
-      banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },
-      plugins: [sandboxResolver()],
-    });
+    result = await Promise.race([
+      esbuild.build({
+        stdin: { contents: entrySource(script), resolveDir: path.dirname(script), sourcefile: "stui-entry.js", loader: "js" },
+        absWorkingDir: path.dirname(script),
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        write: false,
+        metafile: true,
+        outfile: "script.mjs",
+        sourcemap: "inline",
+        logLevel: "silent",
+        // CommonJS dependencies may require() builtins; give the ESM bundle a require.
+        banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },
+        plugins: [sandboxResolver(policy)],
+      }),
+      expired,
+    ]);
   } catch (error) {
+    if (error instanceof BuildTimeout) throw error;
     const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
     if (!failure.errors) throw error;
     throw new BuildError(failure.errors.map((m) => (m.location ? `${path.resolve(path.dirname(script), m.location.file)}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text)));
+  } finally {
+    clearTimeout(timer);
   }
   const output = result.outputFiles[0];
   if (!output) throw new BuildError(["esbuild produced no output"]);
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith("<") && !f.startsWith("stui-entry") && !f.startsWith("stui:"))
-    .map((f) => path.resolve(path.dirname(script), f));
+    .map((f) => path.resolve(path.dirname(script), f.replace(/^file:/, "")));
   const hashes: Record<string, string> = {};
-  await Promise.all(inputs.map(async (f) => (hashes[f] = sha256(await readFile(f)))));
-  await mkdir(dir, { recursive: true });
-  // Write then rename, so a concurrent run never reads half a file.
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, output.contents);
-  await rename(tmp, file);
-  const manifest: Manifest = { format: BUNDLE_FORMAT, script, inputs: hashes };
-  const tmpManifest = `${tmp}.json`;
-  await writeFile(tmpManifest, JSON.stringify(manifest));
-  await rename(tmpManifest, path.join(dir, "manifest.json"));
-  return { file, dir, inputs, sources: scriptSources(inputs), cached: false };
-}
-
-/** Whether the module at `scriptPath` has a default export (read statically, nothing runs). */
-export async function hasDefaultExport(scriptPath: string): Promise<boolean> {
-  const esbuild = await import("esbuild");
-  const script = path.resolve(scriptPath);
-  const result = await esbuild.build({ entryPoints: [script], bundle: false, write: false, metafile: true, format: "esm", platform: "node", outdir: "out", logLevel: "silent" });
-  return Object.values(result.metafile.outputs).some((o) => o.exports.includes("default"));
+  for (const f of inputs) hashes[f] = sha256(readAllowed(f, policy));
+  const declaration = readDeclaration(readAllowed(script, policy).toString("utf8"), script);
+  const code = Buffer.from(output.contents);
+  await cache.store(script, { code, inputs: hashes, declaration });
+  return { code, inputs, sources: scriptSources(inputs), cached: false, declaration };
 }
 
 type EsbuildPlugin = import("esbuild").Plugin;
+type Loader = import("esbuild").Loader;
 
-/** Resolves @stui/plugins to the sandbox runtime and refuses what cannot work in the sandbox. */
-function sandboxResolver(): EsbuildPlugin {
+const LOADERS: Record<string, Loader> = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx", ".json": "json", ".txt": "text" };
+
+function loaderFor(file: string, type: string | undefined): Loader {
+  if (type === "text" || type === "json") return type;
+  if (type === "bytes") return "binary";
+  const loader = LOADERS[path.extname(file).toLowerCase()];
+  if (!loader) throw new ReadRefused(`cannot bundle ${file}: unknown file type (import it with { type: "text" } to get its text)`);
+  return loader;
+}
+
+/**
+ * Resolves @stui/plugins to the sandbox runtime, refuses what cannot work in the sandbox, and
+ * loads every file itself, through the read guard.
+ */
+function sandboxResolver(policy: ReadPolicy): EsbuildPlugin {
   return {
     name: "stui-sandbox",
     setup(build) {
@@ -158,24 +177,33 @@ function sandboxResolver(): EsbuildPlugin {
       build.onResolve({ filter: /^zeromq(\/.*)?$/ }, () => ({
         errors: [{ text: `"zeromq" cannot be used in a stui script: the sandbox reaches Pharo only through the host` }],
       }));
-      // A bundle lives elsewhere than its sources: give each of the user's own modules
-      // its original import.meta.url / filename / dirname, so new URL("./data.txt",
-      // import.meta.url) still finds files beside the script.
-      build.onLoad({ filter: /\.(c|m)?(t|j)sx?$/ }, async (args) => {
-        if (args.path.split(path.sep).includes("node_modules") || args.path.startsWith(SANDBOX_DIR)) return undefined;
-        const source = await readFile(args.path, "utf8");
-        if (!source.includes("import.meta.")) return undefined;
+      build.onLoad({ filter: /\.node$/ }, (args) => ({
+        errors: [{ text: `native addon ${args.path} cannot be loaded in a stui script (the sandbox refuses native addons)` }],
+      }));
+      // Every file esbuild loads: through the guard, read by us (never by esbuild).
+      build.onLoad({ filter: /.*/, namespace: "file" }, (args) => {
+        let bytes: Buffer;
+        let loader: Loader;
+        try {
+          loader = loaderFor(args.path, args.with.type);
+          bytes = readAllowed(args.path, policy);
+        } catch (error) {
+          if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };
+          throw error;
+        }
+        const own = !args.path.split(path.sep).includes("node_modules") && !RUNTIME_DIRS.some((d) => args.path.startsWith(d));
+        if (!own || !["ts", "tsx", "js", "jsx"].includes(loader)) return { contents: bytes, loader };
+        // A bundle lives elsewhere than its sources: give each of the user's own modules its
+        // original import.meta.url / filename / dirname, so new URL("./data.txt",
+        // import.meta.url) still names the file beside the script (readable with a grant).
+        const source = bytes.toString("utf8");
+        if (!source.includes("import.meta.")) return { contents: bytes, loader };
         const contents = source
           .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
           .replaceAll("import.meta.filename", JSON.stringify(args.path))
           .replaceAll("import.meta.dirname", JSON.stringify(path.dirname(args.path)));
-        const ext = path.extname(args.path).slice(1);
-        const loader = ext.endsWith("x") ? (ext.includes("t") ? "tsx" : "jsx") : ext.includes("t") ? "ts" : "js";
         return { contents, loader };
       });
-      build.onLoad({ filter: /\.node$/ }, (args) => ({
-        errors: [{ text: `native addon ${args.path} cannot be loaded in a stui script (the sandbox refuses native addons)` }],
-      }));
     },
   };
 }

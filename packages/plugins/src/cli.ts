@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { PERMISSIONS, PROTOCOL_VERSION, type Permission } from "@stui/client/protocol";
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes.js";
+import { ISOLATION_PREFERENCES, type IsolationPreference } from "./isolation.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -35,6 +36,8 @@ Environment:
   STUI_HOME                where history and the bundle cache live (default ~/.stui)
   STUI_PLUGIN_PATH         plugin folders (overrides package.json "stui": { "plugins": … } and ./stui-plugins)
   STUI_CONNECT_TIMEOUT_MS  how long the first ping may take (default 5000)
+  STUI_ISOLATION           how \`stui run\` isolates scripts: auto (default: the strongest available),
+                           bubblewrap, unshare or permission-model (an unavailable one is an error)
 
 ${EXIT_CODES_HELP}
 `;
@@ -45,10 +48,13 @@ function runHelp(): string {
   return `Usage: stui run <script.ts|.js|plugin-name> [options] [-- script args]
 
 Runs a script (a plain module using the global \`stui\`, or a plugin made with
-definePlugin) in a child process under Node's permission model: it may read its own
-folder, nothing else on disk unless granted, no processes, workers, native addons or
-network. Its calls to Pharo go through this host, which checks each one's permission
-classes (from the protocol schema) and closes the script's sessions when it ends.
+definePlugin) in a sandbox: on Linux in its own user, PID, network and mount namespaces
+(bubblewrap; else unshare; else none, said on stderr), under Node's permission model
+inside. It reads nothing on disk but its bundle and the folders you grant (not even its
+own folder), writes nothing unless granted, starts no processes, has no network and sees
+no other process. Its calls to Pharo go through this host, which checks each one's
+permission classes (from the protocol schema), lets it use only sessions it opened, and
+closes them when it ends. The bundler reads only the script's folder and node_modules.
 
 Permissions (the protocol's permission classes):
 ${perms}
@@ -60,15 +66,17 @@ ${denies}
   A plugin's declared permissions are asked for once on a terminal; a plugin is
   never granted a class it did not declare.
 
-Files:
-  --allow-fs-read <dir>    also let the script read <dir> (repeatable)
+Files (resolved through symlinks; a folder that contains or lies in the STUI home is refused):
+  --allow-fs-read <dir>    let the script read <dir>, e.g. its own folder: --allow-fs-read=. (repeatable)
   --allow-fs-write <dir>   let the script write files under <dir> (repeatable)
 
 Options:
   --endpoint <url>     server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
-  --timeout <time>     kill the script after <time> (e.g. 30s, 500ms, 2m; a bare number is seconds): exit 124
+  --timeout <time>     kill the script after <time>, bundling included (e.g. 30s, 500ms, 2m; a bare
+                       number is seconds): exit 124. Without it a build may take 60s at most
   --watch              run again whenever one of the script's source files changes
-  --json               print a JSON summary on stdout (the script's own stdout goes to stderr)
+  --json               print a JSON summary on stdout, with the isolation level (the script's own
+                       stdout goes to stderr)
   -h, --help           this help
 
 Examples:
@@ -98,8 +106,9 @@ const LIST_USAGE = `Usage: stui list [--json]
 
 Lists the plugins in the project's plugin folder: STUI_PLUGIN_PATH, else the folder
 named by package.json "stui": { "plugins": "<folder>" }, else ./stui-plugins.
-Each plugin module is loaded in the sandbox with no permissions and no connection,
-only to read its definePlugin declaration; files without a default export are not run.
+Declarations are read from each file's source (export default definePlugin({ name,
+description, permissions }) with literal values); no plugin code runs. \`stui run\`
+grants from that same declaration and refuses a plugin that claims another at run time.
 
 Options:
   --json       a JSON array of { file, name, description, permissions } (or { file, error })
@@ -108,6 +117,13 @@ Options:
 `;
 
 class UsageError extends Error {}
+
+function isolationPreference(): IsolationPreference {
+  const text = process.env.STUI_ISOLATION;
+  if (!text) return "auto";
+  if (!(ISOLATION_PREFERENCES as readonly string[]).includes(text)) throw new UsageError(`STUI_ISOLATION must be one of ${ISOLATION_PREFERENCES.join(", ")}, not "${text}"`);
+  return text as IsolationPreference;
+}
 
 function connectTimeout(): number | undefined {
   const text = process.env.STUI_CONNECT_TIMEOUT_MS;
@@ -243,12 +259,16 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     script = found;
   }
 
-  // Node's permission model grants paths that exist; a grant on a missing folder would refuse every
-  // write under it at run time with a bare ERR_ACCESS_DENIED. Say so before anything runs.
-  for (const [flag, dirs] of [["--allow-fs-read", v["allow-fs-read"]], ["--allow-fs-write", v["allow-fs-write"]]] as const) {
-    for (const dir of (dirs as string[] | undefined) ?? []) {
-      if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: no such file or folder (create it first: mkdir -p ${dir})`);
-    }
+  // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
+  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("./home.js"), import("./isolation.js")]);
+  const isolation = isolationPreference();
+  try {
+    resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
+    resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
+    detectIsolation(isolation);
+  } catch (error) {
+    if (error instanceof GrantError || error instanceof IsolationUnavailable) throw new UsageError(error.message);
+    throw error;
   }
 
   const [{ runScript }, { clientConnector, resolveEndpoint }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
@@ -265,6 +285,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
     fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
     prompter: defaultPrompter(),
+    isolation,
     json,
     log: (line: string) => io.err(line),
   };
@@ -321,10 +342,10 @@ async function listCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const [{ resolvePluginFolders, listPluginFiles }, { describePlugin }] = await Promise.all([import("./plugin-dir.js"), import("./host.js")]);
+  const [{ resolvePluginFolders, listPluginFiles }, { describePluginFile }] = await Promise.all([import("./plugin-dir.js"), import("./plugin-list.js")]);
   const { folders, source } = resolvePluginFolders(process.cwd());
   const files = folders.flatMap((f) => listPluginFiles(f));
-  const results = await Promise.all(files.map((f) => describePlugin(f)));
+  const results = files.map((f) => describePluginFile(f));
   if (values.json) {
     io.out(JSON.stringify({ folders, source, plugins: results.map((r) => (r.plugin ? { file: r.file, ...r.plugin } : { file: r.file, error: r.error })) }, null, 2));
     return EXIT.ok;

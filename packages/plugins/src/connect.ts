@@ -1,8 +1,7 @@
 // The real connection, through @stui/client. Imported lazily so `stui --help`,
 // `stui list` and build errors never load ZeroMQ.
 
-import type { Connector, HostConnection } from "./host.js";
-import { isStuiError } from "./script-api.js";
+import type { Connector } from "./connection.js";
 
 export const DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
 
@@ -23,17 +22,4 @@ export function clientConnector(endpoint: string): Connector {
       },
     };
   };
-}
-
-/**
- * The host's first ping: `limitMs` bounds every attempt together (the client re-sends a timed-out
- * ping; the signal stops them all). When the time runs out the client says only "ping aborted",
- * so that becomes "no answer to ping within <limitMs> ms" for the user.
- */
-export async function firstPing(conn: HostConnection, limitMs: number): Promise<void> {
-  try {
-    await conn.call("ping", {}, { timeoutMs: limitMs, signal: AbortSignal.timeout(limitMs) });
-  } catch (error) {
-    throw isStuiError(error, "EABORTED") ? new Error(`no answer to ping within ${limitMs} ms`, { cause: error }) : error;
-  }
 }

@@ -1,6 +1,8 @@
 // The messages between the host (parent, holds the ZeroMQ client) and the sandboxed
-// script (child, holds nothing but this channel). Every child message is untrusted:
-// the host validates its shape and checks each call's permissions itself.
+// script (child, holds nothing but this channel), carried as frames by channel.ts. Every
+// child message is untrusted: the host validates its shape and checks each call's
+// permissions itself; what a script forges here can never pass for the host's own
+// observations (exit codes 3 and 4 come from what the host saw, not from what it was told).
 //
 //   child (sandbox)                         host
 //   ── {t:"plugin", name, description, permissions} ──▶  approve? (TTY prompt)
@@ -27,7 +29,6 @@ export type ChildMessage =
   | { t: "call"; id: number; method: string; params: unknown; timeoutMs?: number }
   | { t: "has"; id: number; permission: string }
   | { t: "plugin"; name: string; description: string; permissions: string[] }
-  | { t: "not-plugin" }
   | { t: "done" }
   | { t: "error"; error: SerializedError };
 
@@ -36,8 +37,12 @@ export type HostMessage =
   | { t: "result"; id: number; ok: false; error: SerializedError }
   | { t: "start" };
 
-/** Environment variable telling the sandbox runtime what to do: "run" or "describe". */
-export const MODE_ENV = "STUI_SANDBOX_MODE";
+/**
+ * Environment variable that switches the innermost layer (sandbox/lockdown.ts) off: "off".
+ * Set only by the host, only when a test asks (RunOptions.innermostStubs = false) to prove
+ * the outer layers hold on their own; a script cannot set its own environment.
+ */
+export const STUBS_ENV = "STUI_SANDBOX_STUBS";
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
@@ -84,7 +89,6 @@ export function parseChildMessage(m: unknown): ChildMessage | undefined {
       if (typeof r.name !== "string" || typeof r.description !== "string" || !Array.isArray(r.permissions)) return undefined;
       if (!r.permissions.every((p) => typeof p === "string")) return undefined;
       return { t: "plugin", name: r.name, description: r.description, permissions: r.permissions as string[] };
-    case "not-plugin":
     case "done":
       return { t: r.t };
     case "error": {

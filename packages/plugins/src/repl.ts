@@ -7,10 +7,9 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
-import { stuiHome } from "./bundle.js";
-import { firstPing } from "./connect.js";
+import { stuiHome } from "./home.js";
+import { firstPing, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
-import type { Connector } from "./host.js";
 
 export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
 (an empty line sends an unfinished entry as it is; Ctrl-C drops it).

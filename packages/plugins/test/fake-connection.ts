@@ -4,7 +4,7 @@
 // about the host itself (sandbox, permissions, exit codes, cleanup); the examples run
 // against the real test server in examples.test.ts.
 
-import type { HostConnection } from "../src/host.js";
+import type { HostConnection } from "../src/connection.js";
 import { StuiError } from "../src/script-api.js";
 
 export interface FakeServer {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { fakeServer } from "./fake-connection.js";
-import { fixture, runWithFake, tempDir } from "./helpers.js";
+import { FIXTURES, fixture, runWithFake, tempDir } from "./helpers.js";
 
 describe("escape attempts fail", () => {
   it("cannot write a file without --allow-fs-write", async () => {
@@ -66,10 +66,13 @@ describe("escape attempts fail", () => {
     expect(r.log.join("\n")).toContain("ERR_ACCESS_DENIED");
   });
 
-  it("can read its own folder", async () => {
-    const r = await runWithFake(fixture("read-inside.ts"));
-    expect(r.summary.exitCode).toBe(EXIT.ok);
-    expect(r.stdout.trim()).toBe("inside-data");
+  it("cannot read even its own folder without a grant; can with --allow-fs-read", async () => {
+    const refused = await runWithFake(fixture("read-inside.ts"));
+    expect(refused.summary.exitCode).toBe(EXIT.scriptError);
+    expect(refused.stdout).not.toContain("inside-data");
+    const granted = await runWithFake(fixture("read-inside.ts"), { fsRead: [FIXTURES] });
+    expect(granted.summary.exitCode).toBe(EXIT.ok);
+    expect(granted.stdout.trim()).toBe("inside-data");
   });
 
   describe("network", () => {

@@ -1,11 +1,13 @@
-// Runs inside the sandboxed child before any script code. Node 20's permission model
-// (--experimental-permission) already refuses file writes, child processes, workers,
-// native addons and process.binding. It does NOT restrict the network, so a script
-// could speak ZMTP to the server itself over node:net and skip the host's permission
-// checks. This closes the network entry points a script can reach: sockets (net, tls,
-// http, https, http2 all end in net.Socket#connect / net.Server#listen), datagrams,
-// DNS, fetch / WebSocket, the inspector, and signals to other processes.
-// Defense in depth, not a proof: see README "What the sandbox does not cover".
+// Runs inside the sandboxed child before any script code: the innermost of the sandbox's three
+// layers (see ../isolation.ts). Node 20's permission model (--experimental-permission) already
+// refuses file writes, child processes, workers, native addons and process.binding, but not
+// the network, nor a few writers that bypass it. This replaces the entry points a script can
+// reach: sockets (net, tls, http, https, http2 all end in net.Socket#connect /
+// net.Server#listen), datagrams, DNS, fetch / WebSocket, the inspector, signals and priorities
+// of other processes, and trace_events / diagnostic reports (which write into the working
+// folder whatever the permission model says).
+// Stubs in the script's own process are not a boundary (internals lead around them); on Linux
+// the OS layer is, and the security suite proves it with these stubs switched off.
 
 import { createRequire, syncBuiltinESMExports } from "node:module";
 
@@ -75,6 +77,39 @@ export function lockdown(): void {
     writable: false,
     configurable: false,
   });
+  // process.kill's own binding, reachable by name.
+  const rawKill = (process as unknown as { _kill: (pid: number, signal: number) => number })._kill.bind(process);
+  Object.defineProperty(process, "_kill", {
+    value: (pid: number, signal: number) => (pid === process.pid ? rawKill(pid, signal) : refuse("Signalling another process")),
+    writable: false,
+    configurable: false,
+  });
+  const os = require("node:os") as Record<string, unknown> & { setPriority: (pid: number, priority?: number) => void };
+  const setPriority = os.setPriority.bind(os);
+  Object.defineProperty(os, "setPriority", {
+    value: (pid: number, priority?: number) => {
+      if (priority === undefined) return setPriority(pid);
+      return pid === 0 || pid === process.pid ? setPriority(pid, priority) : refuse("Changing another process's priority");
+    },
+    writable: false,
+    configurable: false,
+  });
+
+  // Writers that bypass the permission model: trace files and heap snapshots land in the
+  // working folder, diagnostic reports wherever process.report says.
+  stub(require("node:trace_events") as Record<string, unknown>, "createTracing", "Tracing (node:trace_events writes files)");
+  stub(require("node:v8") as Record<string, unknown>, "setHeapSnapshotNearHeapLimit", "Heap snapshots (node:v8)");
+  const report = process.report as unknown as Record<string, unknown> | undefined;
+  if (report) {
+    for (const name of ["directory", "filename", "reportOnFatalError", "reportOnSignal", "reportOnUncaughtException", "signal"]) {
+      Object.defineProperty(report, name, {
+        get: () => (name === "directory" || name === "filename" || name === "signal" ? "" : false),
+        set: () => refuse("Configuring diagnostic reports"),
+        configurable: false,
+      });
+    }
+    stub(report, "writeReport", "Writing a diagnostic report");
+  }
   // ESM named imports (import { connect } from "node:net") read the same stubs.
   syncBuiltinESMExports();
 }

@@ -1,24 +1,34 @@
 // The sandbox side of `@stui/plugins`. The host's esbuild step resolves every
 // `import … from "@stui/plugins"` in a script to this file, so a script gets the same
-// names as the editor sees in src/index.ts, but calls travel over the IPC channel to
-// the host, which checks each one's permissions and forwards it to Pharo.
+// names as the editor sees in src/index.ts, but calls travel over the channel (fd 3,
+// length-prefixed JSON frames: ../channel.ts) to the host, which checks each one's
+// permissions and forwards it to Pharo.
 // Evaluated before the script's own modules (the generated entry imports it first).
 
+import { Socket } from "node:net";
 import { PROTOCOL_VERSION, createApi, type CallOptions, type CommandName, type Permission, type Transport } from "@stui/client/protocol";
-import { MODE_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
+import { CHANNEL_FD, FrameDecoder, encodeFrame } from "../channel.js";
+import { STUBS_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
 import { StuiError, definePlugin, isPlugin, isStuiError, type ScriptClient, type ScriptSession, type StuiScript } from "../script-api.js";
 import { lockdown } from "./lockdown.js";
 
 export { StuiError, definePlugin, isPlugin, isStuiError };
 export type * from "../script-api.js";
 
-lockdown();
+// Open the channel before the stubs go in (it is a socket on an inherited descriptor).
+let channel: Socket | undefined;
+try {
+  channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+} catch {
+  channel = undefined;
+}
+if (process.env[STUBS_ENV] !== "off") lockdown();
 
 type Waiter = { resolve(value: unknown): void; reject(error: Error): void };
 
 const send = (message: ChildMessage, then?: () => void): void => {
-  if (!process.send) throw new Error("@stui/plugins: this script must be run by `stui run`");
-  process.send(message, undefined, {}, () => then?.());
+  if (!channel) throw new Error("@stui/plugins: this script must be run by `stui run`");
+  channel.write(encodeFrame(message), () => then?.());
 };
 
 const pending = new Map<number, Waiter>();
@@ -26,17 +36,31 @@ let nextId = 1;
 let refs = 0;
 let onStart: (() => void) | undefined;
 
-// The IPC channel keeps the process alive only while the script waits for the host.
+// The channel keeps the process alive only while the script waits for the host.
 const ref = (): void => {
-  if (refs++ === 0) process.channel?.ref();
+  if (refs++ === 0) channel?.ref();
 };
 const unref = (): void => {
-  if (--refs === 0) process.channel?.unref();
+  if (--refs === 0) channel?.unref();
 };
-process.channel?.unref();
+channel?.unref();
 
-process.on("message", (raw: unknown) => {
-  const m = raw as HostMessage;
+// The host is trusted; a frame it cannot have sent still ends the script rather than confuse it.
+const decoder = new FrameDecoder();
+channel?.on("data", (chunk: Buffer) => {
+  let messages: unknown[];
+  try {
+    messages = decoder.push(chunk);
+  } catch {
+    process.exit(70);
+  }
+  for (const m of messages) onHostMessage(m as HostMessage);
+});
+// The host is gone (killed, crashed): nobody is left to answer, so the script ends too.
+channel?.on("end", () => process.exit(70));
+channel?.on("error", () => process.exit(70));
+
+function onHostMessage(m: HostMessage): void {
   if (m.t === "start") {
     onStart?.();
     return;
@@ -48,7 +72,7 @@ process.on("message", (raw: unknown) => {
   unref();
   if (m.ok) waiter.resolve(m.value);
   else waiter.reject(deserializeError(m.error));
-});
+}
 
 function request(message: { t: "call"; method: string; params: unknown; timeoutMs?: number } | { t: "has"; permission: string }, signal?: AbortSignal): Promise<unknown> {
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -130,11 +154,11 @@ process.on("uncaughtException", fail);
 
 /** Called by the generated entry once the script module has been evaluated. @internal */
 export async function __stuiStart(script: { default?: unknown }): Promise<void> {
-  const describe = process.env[MODE_ENV] === "describe";
   const plugin = script.default;
   if (isPlugin(plugin)) {
+    // The host compares this with the declaration it read from the source, and starts the
+    // plugin only if they are the same.
     const declaration = { t: "plugin" as const, name: plugin.name, description: plugin.description, permissions: [...plugin.permissions] };
-    if (describe) return send(declaration, () => process.exit(0));
     ref();
     await new Promise<void>((resolve) => {
       onStart = resolve;
@@ -146,8 +170,6 @@ export async function __stuiStart(script: { default?: unknown }): Promise<void> 
     } catch (error) {
       return fail(error);
     }
-  } else if (describe) {
-    return send({ t: "not-plugin" }, () => process.exit(0));
   }
   if (!reported) send({ t: "done" });
 }

@@ -1,0 +1,27 @@
+// What the host needs from its link to the server, and the first ping. Kept apart from
+// connect.ts (which loads @stui/client and ZeroMQ lazily) so the run orchestration and the
+// permission broker can depend on these types without importing the real client.
+
+import type { Transport } from "@stui/client/protocol";
+import { isStuiError } from "./script-api.js";
+
+/** The host's link to the server: a Transport that can be closed. */
+export interface HostConnection extends Transport {
+  close(): Promise<void>;
+}
+
+/** Opens the connection (lazily: only `stui run` and `stui repl` need one). */
+export type Connector = () => Promise<HostConnection>;
+
+/**
+ * The host's first ping: `limitMs` bounds every attempt together (the client re-sends a timed-out
+ * ping; the signal stops them all). When the time runs out the client says only "ping aborted",
+ * so that becomes "no answer to ping within <limitMs> ms" for the user.
+ */
+export async function firstPing(conn: HostConnection, limitMs: number): Promise<void> {
+  try {
+    await conn.call("ping", {}, { timeoutMs: limitMs, signal: AbortSignal.timeout(limitMs) });
+  } catch (error) {
+    throw isStuiError(error, "EABORTED") ? new Error(`no answer to ping within ${limitMs} ms`, { cause: error }) : error;
+  }
+}

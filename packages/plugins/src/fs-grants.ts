@@ -1,0 +1,45 @@
+// --allow-fs-read / --allow-fs-write folders, resolved before anything runs: through realpath
+// (a symlink grants what it points to, and the sandbox mounts that), existing, and never
+// overlapping the STUI home (keys, history, bundle cache): a grant that contains the home, or
+// lies inside it, is refused, so no script can read the keys or poison the cache.
+
+import { realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import type { PathGrant } from "./isolation.js";
+
+export class GrantError extends Error {
+  override readonly name = "GrantError";
+}
+
+const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+/** The STUI home's real path (or its absolute path when it does not exist yet). */
+export function realHome(home: string): string {
+  try {
+    return realpathSync(home);
+  } catch {
+    return path.resolve(home);
+  }
+}
+
+export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs: readonly string[], home: string): PathGrant[] {
+  const homeReal = realHome(home);
+  const homeGiven = path.resolve(home);
+  return dirs.map((dir) => {
+    const given = path.resolve(dir);
+    let real: string;
+    try {
+      real = realpathSync(given);
+      statSync(real);
+    } catch {
+      throw new GrantError(`${flag} ${dir}: no such file or folder (create it first: mkdir -p ${dir})`);
+    }
+    for (const h of new Set([homeReal, homeGiven])) {
+      if (inside(real, h) || inside(h, real) || inside(given, h) || inside(h, given)) {
+        throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}overlaps the STUI home ${h} (keys, history, bundle cache), which a script may never ${flag === "--allow-fs-read" ? "read" : "write"}; grant a folder that neither contains it nor lies in it`);
+      }
+    }
+    if (real.includes(",") || given.includes(",")) throw new GrantError(`${flag} ${dir}: a granted path cannot contain a comma (Node's permission flags cannot express it)`);
+    return { real, given };
+  });
+}

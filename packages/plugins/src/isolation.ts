@@ -1,0 +1,243 @@
+// What a sandboxed script can reach, on which platform. This module decides it alone: it
+// picks the strongest isolation this machine offers and writes the command line that starts
+// the child. Three layers, outermost first:
+//
+//   1. The OS (Linux only). "full": bubblewrap puts the child in new user, PID, network, mount,
+//      IPC and UTS namespaces with a filesystem of its own: read-only /usr (Node's binary and
+//      libraries), a fresh /proc for its PID namespace, a minimal /dev, the bundle, the explicit
+//      grants, an empty read-only working folder, and nothing else (no STUI home, no /sys, no
+//      /tmp, no /home, no /run). Its network namespace has only its own loopback, so no TCP
+//      port, UDP peer, DNS server, abstract or filesystem unix socket of the host is reachable;
+//      its PID namespace holds only itself, so signals and renicing reach no other process.
+//      "partial": util-linux `unshare` gives the same user, PID, network and IPC namespaces,
+//      and hides the STUI home under an empty tmpfs, but the rest of the filesystem is the
+//      host's view, guarded by layer 2 only (files, and filesystem sockets such as an
+//      ipc:// endpoint).
+//   2. Node's permission model (`--permission` / `--experimental-permission`): reads only of
+//      the bundle and the read grants, writes only under the write grants, no child processes,
+//      workers, native addons, WASI or inspector. Node 20 has no network restriction in it.
+//   3. The sandbox runtime's stubs over network entry points (sandbox/lockdown.ts), innermost.
+//
+// "none": no OS isolation (macOS, Windows, kernels without unprivileged user namespaces, or
+// neither bwrap nor unshare installed): layers 2 and 3 only, which Node's own documentation
+// says do not hold against malicious code. The host says so on stderr and in --json.
+
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
+
+export type IsolationLevel = "full" | "partial" | "none";
+export type IsolationMechanism = "bubblewrap" | "unshare" | "permission-model";
+/** What to use: the strongest available ("auto"), or one mechanism (an error if it is unavailable). */
+export type IsolationPreference = "auto" | IsolationMechanism;
+
+export const ISOLATION_PREFERENCES: readonly IsolationPreference[] = ["auto", "bubblewrap", "unshare", "permission-model"];
+
+export interface Isolation {
+  level: IsolationLevel;
+  mechanism: IsolationMechanism;
+  /** What holds the script in, in one sentence. */
+  description: string;
+  /** Why nothing stronger is used (absent at "full"). */
+  reason?: string;
+}
+
+export class IsolationUnavailable extends Error {
+  override readonly name = "IsolationUnavailable";
+}
+
+/**
+ * The flag that turns Node's permission model on: `--experimental-permission` on Node 20 and 21,
+ * `--permission` from Node 22 on (where the experimental name is gone).
+ */
+export const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+
+/** Inside the "full" sandbox: where the bundle and the (empty, read-only) working folder are. */
+export const INSIDE = { root: "/stui", bundle: "/stui/script.mjs", work: "/stui/work" } as const;
+
+/** A folder the script may read or write: its real path, and the path as the person gave it. */
+export interface PathGrant {
+  real: string;
+  given: string;
+}
+
+export interface SandboxLayout {
+  /** The verified copy of the bundle, in the run's private folder. */
+  bundleFile: string;
+  /** An empty folder for the child's working directory (levels without a mount namespace). */
+  workDir: string;
+  read: readonly PathGrant[];
+  write: readonly PathGrant[];
+  /** Never visible inside, whatever the grants (the STUI home). */
+  hidden: readonly string[];
+  env: Readonly<Record<string, string>>;
+  args: readonly string[];
+}
+
+export interface SandboxCommand {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+const DESCRIPTIONS: Record<IsolationMechanism, string> = {
+  bubblewrap:
+    "bubblewrap: own user, PID, network, mount, IPC and UTS namespaces; the filesystem holds only /usr, the bundle and the grants; no network, no other process; Node's permission model and the network stubs inside",
+  unshare:
+    "unshare: own user, PID, network and IPC namespaces (no network, no other process) and the STUI home hidden; files are guarded only by Node's permission model",
+  "permission-model": "no OS isolation: Node's permission model and the sandbox's network stubs only, which do not hold against a determined script",
+};
+
+const LEVELS: Record<IsolationMechanism, IsolationLevel> = { bubblewrap: "full", unshare: "partial", "permission-model": "none" };
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const NODE = realpathSync(process.execPath);
+
+/** Read-only system folders Node needs (its libraries): /usr, and /lib… as folders or as the symlinks merged-/usr systems have. */
+function systemMounts(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr"];
+  for (const dir of ["/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin"]) {
+    let stat;
+    try {
+      stat = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
+    else if (stat.isDirectory()) args.push("--ro-bind", dir, dir);
+  }
+  if (!NODE.startsWith("/usr/")) args.push("--ro-bind", NODE, NODE);
+  return args;
+}
+
+const BWRAP_NAMESPACES = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"];
+const UNSHARE_NAMESPACES = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts"];
+
+function probe(file: string, args: string[]): string | undefined {
+  const r = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status === 0) return undefined;
+  return (r.error?.message ?? r.stderr.trim().split("\n")[0]) || `exit ${r.status ?? r.signal}`;
+}
+
+interface Available {
+  bwrap?: string;
+  unshare?: string;
+  setpriv?: string;
+  /** Why a mechanism cannot be used here. */
+  why: Partial<Record<IsolationMechanism, string>>;
+}
+
+let available: Available | undefined;
+
+/** What this machine offers (probed once per process: each probe starts `node --version` in the namespaces). */
+function probeMachine(): Available {
+  if (available) return available;
+  const found: Available = { why: {} };
+  if (process.platform !== "linux") {
+    const why = `${process.platform === "darwin" ? "macOS" : process.platform} has no namespaces; stui implements OS isolation on Linux only`;
+    found.why.bubblewrap = why;
+    found.why.unshare = why;
+    return (available = found);
+  }
+  found.setpriv = findOnPath("setpriv");
+  const bwrap = findOnPath("bwrap");
+  if (!bwrap) found.why.bubblewrap = "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)";
+  else {
+    const failed = probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]);
+    if (failed) found.why.bubblewrap = `bwrap cannot create namespaces here (${failed}); unprivileged user namespaces may be off (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)`;
+    else found.bwrap = bwrap;
+  }
+  const unshare = findOnPath("unshare");
+  if (!unshare) found.why.unshare = "unshare (util-linux) is not installed";
+  else {
+    const failed = probe(unshare, [...UNSHARE_NAMESPACES, "--", NODE, "--version"]);
+    if (failed) found.why.unshare = `unshare cannot create namespaces here (${failed})`;
+    else found.unshare = unshare;
+  }
+  return (available = found);
+}
+
+function isolationOf(mechanism: IsolationMechanism, reason?: string): Isolation {
+  return { level: LEVELS[mechanism], mechanism, description: DESCRIPTIONS[mechanism], ...(reason ? { reason } : {}) };
+}
+
+/**
+ * The isolation a run gets. "auto" takes the strongest available and says why nothing stronger;
+ * naming a mechanism that is unavailable throws IsolationUnavailable (nothing runs weaker than
+ * asked for).
+ */
+export function detectIsolation(preference: IsolationPreference = "auto"): Isolation {
+  if (preference === "permission-model") return isolationOf("permission-model", "asked for (STUI_ISOLATION=permission-model)");
+  const machine = probeMachine();
+  if (preference === "bubblewrap" || preference === "unshare") {
+    if ((preference === "bubblewrap" ? machine.bwrap : machine.unshare) === undefined) throw new IsolationUnavailable(`${preference} isolation is not available: ${machine.why[preference]}`);
+    return isolationOf(preference, preference === "unshare" ? "asked for (STUI_ISOLATION=unshare)" : undefined);
+  }
+  if (machine.bwrap) return isolationOf("bubblewrap");
+  if (machine.unshare) return isolationOf("unshare", machine.why.bubblewrap);
+  return isolationOf("permission-model", [machine.why.bubblewrap, machine.why.unshare].filter((w, i, all) => w && all.indexOf(w) === i).join("; "));
+}
+
+/** Node's permission-model flags: one flag per path (this Node 20 refuses comma-separated lists). */
+export function permissionArgs(readable: readonly string[], writable: readonly string[]): string[] {
+  for (const p of [...readable, ...writable]) {
+    if (p.includes(",")) throw new Error(`a path given to the sandbox cannot contain a comma: ${p}`);
+  }
+  return [PERMISSION_FLAG, ...readable.map((p) => `--allow-fs-read=${p}`), ...writable.map((p) => `--allow-fs-write=${p}`), "--disable-warning=ExperimentalWarning", "--enable-source-maps"];
+}
+
+const both = (grants: readonly PathGrant[]): string[] => [...new Set(grants.flatMap((g) => [g.real, g.given]))];
+
+/** The command that starts the child for this isolation. */
+export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): SandboxCommand {
+  const machine = isolation.mechanism === "permission-model" ? undefined : probeMachine();
+  switch (isolation.mechanism) {
+    case "bubblewrap": {
+      const args = [...BWRAP_NAMESPACES, "--clearenv"];
+      for (const [name, value] of Object.entries(layout.env)) args.push("--setenv", name, value);
+      args.push(...systemMounts(), "--proc", "/proc", "--dev", "/dev");
+      args.push("--ro-bind", layout.bundleFile, INSIDE.bundle, "--dir", INSIDE.work);
+      for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
+      for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
+      // Nothing written outside a write grant survives or reaches the host: the root is read-only.
+      args.push("--remount-ro", "/", "--chdir", INSIDE.work, "--", NODE, ...permissionArgs([INSIDE.bundle, ...both(layout.read)], both(layout.write)), INSIDE.bundle, ...layout.args);
+      return { file: machine?.bwrap ?? "bwrap", args, cwd: layout.workDir, env: {} };
+    }
+    case "unshare": {
+      // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
+      const hidden = layout.hidden.filter((p) => existsSync(p));
+      const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
+      const node = [NODE, ...permissionArgs([layout.bundleFile, ...both(layout.read)], both(layout.write)), layout.bundleFile, ...layout.args];
+      const inner = [machine?.unshare ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
+      // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
+      const outer = machine?.setpriv ? [machine.setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
+      return { file: outer[0]!, args: outer.slice(1), cwd: layout.workDir, env: { ...layout.env } };
+    }
+    case "permission-model": {
+      const node = [NODE, ...permissionArgs([layout.bundleFile, ...both(layout.read)], both(layout.write)), layout.bundleFile, ...layout.args];
+      const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
+      const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
+      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.workDir, env: { ...layout.env } };
+    }
+  }
+}
+
+/** The one line the host prints when a run is not fully isolated. */
+export function isolationWarning(isolation: Isolation): string | undefined {
+  if (isolation.level === "full") return undefined;
+  return `stui: warning: ${isolation.level === "none" ? "no OS isolation" : "partial OS isolation"} for this script (${isolation.description})${isolation.reason ? `; because ${isolation.reason}` : ""}. See "The sandbox" in packages/plugins/README.md.`;
+}

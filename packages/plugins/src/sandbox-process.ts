@@ -1,0 +1,140 @@
+// Starts the sandboxed child (the command isolation.ts writes) and speaks the framed channel
+// with it. The child gets a private copy of its verified bundle, an empty working folder,
+// stdio, and fd 3 for the channel: no Node IPC (so no handles can be passed), nothing else.
+// Whatever the child sends, the host survives it: a frame that does not parse, is too big or
+// is not a message ends the child, never the host.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Socket } from "node:net";
+import type { Writable } from "node:stream";
+import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
+import { STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
+import { sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
+
+export interface Output {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Environment variables passed through to the sandbox; everything else is withheld. */
+const PASSED_ENV = ["TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_ALL", "TZ"];
+
+export interface SandboxOptions {
+  isolation: Isolation;
+  code: Buffer;
+  args: readonly string[];
+  read: readonly PathGrant[];
+  write: readonly PathGrant[];
+  /** Never visible inside (the STUI home). */
+  hidden: readonly string[];
+  clientName: string;
+  stdin: "inherit" | "ignore";
+  output?: Output | undefined;
+  stdoutToStderr?: boolean;
+  /** false only in tests that prove the outer layers alone (see ipc.ts STUBS_ENV). */
+  innermostStubs?: boolean;
+}
+
+export interface SandboxExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the host ended the child for breaking the channel. */
+  channelError?: string;
+  /** Set when the child could not be started at all. */
+  startError?: string;
+}
+
+export interface SandboxChild {
+  send(message: HostMessage): void;
+  kill(): void;
+  /** Settles once the child and its channel are closed (and its private folder removed). */
+  readonly exited: Promise<SandboxExit>;
+}
+
+export function startSandbox(options: SandboxOptions, onMessage: (message: ChildMessage) => void): SandboxChild {
+  const runDir = mkdtempSync(path.join(tmpdir(), "stui-run-"));
+  chmodSync(runDir, 0o700);
+  const bundleFile = path.join(runDir, "script.mjs");
+  writeFileSync(bundleFile, options.code, { mode: 0o400 });
+  const workDir = path.join(runDir, "work");
+  mkdirSync(workDir, { mode: 0o500 });
+
+  const env: Record<string, string> = { STUI_CLIENT_NAME: options.clientName };
+  if (options.innermostStubs === false) env[STUBS_ENV] = "off";
+  for (const name of PASSED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  const command = sandboxCommand(options.isolation, { bundleFile, workDir, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args });
+  const piped = options.output !== undefined || options.stdoutToStderr === true;
+  const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
+  while (stdio.length < CHANNEL_FD) stdio.push("ignore");
+  stdio.push("pipe");
+
+  let child: ChildProcess;
+  let channelError: string | undefined;
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio });
+  if (options.output) {
+    child.stdout?.pipe(options.stdoutToStderr ? options.output.stderr : options.output.stdout, { end: false });
+    child.stderr?.pipe(options.output.stderr, { end: false });
+  } else if (options.stdoutToStderr) {
+    child.stdout?.pipe(process.stderr, { end: false });
+  }
+
+  const channel = child.stdio[CHANNEL_FD] as Socket | null;
+  const decoder = new FrameDecoder();
+  const breakChannel = (reason: string): void => {
+    channelError ??= reason;
+    kill();
+  };
+  // A write to a child that is already gone fails with EPIPE: that is the child's end, not ours.
+  channel?.on("error", () => undefined);
+  channel?.on("data", (chunk: Buffer) => {
+    if (channelError) return;
+    let frames: unknown[];
+    try {
+      frames = decoder.push(chunk);
+    } catch (error) {
+      breakChannel(error instanceof ChannelError ? error.message : String(error));
+      return;
+    }
+    for (const frame of frames) {
+      const message = parseChildMessage(frame);
+      if (!message) {
+        breakChannel(`a message the host does not understand: ${JSON.stringify(frame).slice(0, 120)}`);
+        return;
+      }
+      onMessage(message);
+    }
+  });
+
+  const exited = new Promise<SandboxExit>((resolve) => {
+    let startError: string | undefined;
+    child.on("error", (error) => {
+      // The child could not be started (no exit event follows).
+      if (child.pid === undefined) {
+        startError = error.message;
+        rmSync(runDir, { recursive: true, force: true });
+        resolve({ code: null, signal: null, startError });
+      }
+    });
+    child.on("close", (code, signal) => {
+      rmSync(runDir, { recursive: true, force: true });
+      resolve({ code, signal, ...(channelError ? { channelError } : {}) });
+    });
+  });
+
+  return {
+    send(message) {
+      if (channel && !channel.destroyed && channel.writable) channel.write(encodeFrame(message));
+    },
+    kill,
+    exited,
+  };
+}
