@@ -48,8 +48,11 @@ export interface RunOptions {
   home?: string | undefined;
   /** Which isolation to use; default "auto" (the strongest this machine offers). */
   isolation?: IsolationPreference | undefined;
-  /** Tests only: false switches the innermost layer (network stubs) off, to prove the outer layers alone. */
-  innermostStubs?: boolean;
+  /**
+   * Tests only (the CLI never sets it): switch the inner layers off, the permission model and/or
+   * the network stubs, so the security suite can prove that the OS layer holds on its own.
+   */
+  testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
   /** Told the bundle's source files as soon as they are known (for --watch). */
   onInputs?: (inputs: string[]) => void;
 }
@@ -244,7 +247,7 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
       stdin: options.prompter ? "ignore" : "inherit",
       output: options.output,
       stdoutToStderr: options.json === true,
-      innermostStubs: options.innermostStubs ?? true,
+      testLayers: options.testLayers,
     },
     onMessage,
   );

@@ -39,7 +39,7 @@ export type HostMessage =
 
 /**
  * Environment variable that switches the innermost layer (sandbox/lockdown.ts) off: "off".
- * Set only by the host, only when a test asks (RunOptions.innermostStubs = false) to prove
+ * Set only by the host, only when a test asks (RunOptions.testLayers) to prove
  * the outer layers hold on their own; a script cannot set its own environment.
  */
 export const STUBS_ENV = "STUI_SANDBOX_STUBS";

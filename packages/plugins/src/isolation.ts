@@ -72,6 +72,8 @@ export interface SandboxLayout {
   hidden: readonly string[];
   env: Readonly<Record<string, string>>;
   args: readonly string[];
+  /** false only in tests that prove the OS layer alone: Node runs without its permission model. */
+  permissionModel?: boolean;
 }
 
 export interface SandboxCommand {
@@ -202,6 +204,11 @@ export function permissionArgs(readable: readonly string[], writable: readonly s
 
 const both = (grants: readonly PathGrant[]): string[] => [...new Set(grants.flatMap((g) => [g.real, g.given]))];
 
+function nodeArgs(layout: SandboxLayout, bundle: string): string[] {
+  if (layout.permissionModel === false) return ["--enable-source-maps", bundle, ...layout.args];
+  return [...permissionArgs([bundle, ...both(layout.read)], both(layout.write)), bundle, ...layout.args];
+}
+
 /** The command that starts the child for this isolation. */
 export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): SandboxCommand {
   const machine = isolation.mechanism === "permission-model" ? undefined : probeMachine();
@@ -214,21 +221,21 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
       for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
       // Nothing written outside a write grant survives or reaches the host: the root is read-only.
-      args.push("--remount-ro", "/", "--chdir", INSIDE.work, "--", NODE, ...permissionArgs([INSIDE.bundle, ...both(layout.read)], both(layout.write)), INSIDE.bundle, ...layout.args);
+      args.push("--remount-ro", "/", "--chdir", INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
       return { file: machine?.bwrap ?? "bwrap", args, cwd: layout.workDir, env: {} };
     }
     case "unshare": {
       // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
-      const node = [NODE, ...permissionArgs([layout.bundleFile, ...both(layout.read)], both(layout.write)), layout.bundleFile, ...layout.args];
+      const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
       const inner = [machine?.unshare ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const outer = machine?.setpriv ? [machine.setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
       return { file: outer[0]!, args: outer.slice(1), cwd: layout.workDir, env: { ...layout.env } };
     }
     case "permission-model": {
-      const node = [NODE, ...permissionArgs([layout.bundleFile, ...both(layout.read)], both(layout.write)), layout.bundleFile, ...layout.args];
+      const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
       const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
       const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
       return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.workDir, env: { ...layout.env } };

@@ -34,8 +34,8 @@ export interface SandboxOptions {
   stdin: "inherit" | "ignore";
   output?: Output | undefined;
   stdoutToStderr?: boolean;
-  /** false only in tests that prove the outer layers alone (see ipc.ts STUBS_ENV). */
-  innermostStubs?: boolean;
+  /** Tests only: switch inner layers off to prove the outer ones alone (see RunOptions.testLayers). */
+  testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
 }
 
 export interface SandboxExit {
@@ -63,12 +63,12 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   mkdirSync(workDir, { mode: 0o500 });
 
   const env: Record<string, string> = { STUI_CLIENT_NAME: options.clientName };
-  if (options.innermostStubs === false) env[STUBS_ENV] = "off";
+  if (options.testLayers?.stubs === false) env[STUBS_ENV] = "off";
   for (const name of PASSED_ENV) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  const command = sandboxCommand(options.isolation, { bundleFile, workDir, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args });
+  const command = sandboxCommand(options.isolation, { bundleFile, workDir, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args, permissionModel: options.testLayers?.permissionModel ?? true });
   const piped = options.output !== undefined || options.stdoutToStderr === true;
   const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");

@@ -1,0 +1,132 @@
+// File attacks at run time, observed from outside: the STUI home's key never comes out, a
+// file must not appear through a symlink in a write grant, in /dev/shm or as a trace log, and
+// grants that would open the STUI home are refused before anything runs.
+
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { GrantError } from "../../packages/plugins/src/fs-grants.js";
+import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir } from "./harness.js";
+
+/** A STUI home holding a client key, as server authentication keeps one. */
+function homeWithKey(): { home: string; key: string; secret: string } {
+  const home = tempDir("stui-sec-home-");
+  const secret = `SECRET-KEY-${Math.random().toString(36).slice(2)}`;
+  mkdirSync(path.join(home, "keys"), { mode: 0o700 });
+  const key = path.join(home, "keys", "client.key_secret");
+  writeFileSync(key, secret, { mode: 0o600 });
+  return { home, key, secret };
+}
+
+function findFiles(dir: string, pattern: RegExp): string[] {
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(d, e.name);
+      if (pattern.test(e.name)) found.push(full);
+      if (e.isDirectory()) walk(full);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+describe("the STUI home", () => {
+  for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
+    const name = config === "production" ? at : atOsAlone;
+    it.skipIf(config === "OS alone" && !FULL)(name("its keys cannot be read, listed or cat'ed"), async () => {
+      const { home, key, secret } = homeWithKey();
+      const r = await runHostile(hostile("read-files.ts"), { home, args: [key, home, path.join(home, "keys")], testLayers: layers });
+      const seen = results(r.stdout);
+      expect(Object.keys(seen)).toHaveLength(9);
+      for (const [label, result] of Object.entries(seen)) expect(`${label}: ${result}`).not.toMatch(/: OPEN/);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    });
+  }
+
+  it(at("a read or write grant that contains the home, or lies in it, is refused before anything runs"), async () => {
+    const { home } = homeWithKey();
+    const parent = path.dirname(home);
+    for (const [fsRead, fsWrite] of [[[parent], []], [[], [home]], [[path.join(home, "keys")], []], [[], [path.join(home, "cache")]]] as const) {
+      if (!existsSync(path.join(home, "cache"))) mkdirSync(path.join(home, "cache"));
+      await expect(runHostile(hostile("hang.ts"), { home, fsRead, fsWrite })).rejects.toThrow(GrantError);
+    }
+  });
+});
+
+describe("writes outside the grants", () => {
+  let outside: string;
+
+  for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
+    const name = config === "production" ? at : atOsAlone;
+    it.skipIf(!FULL)(name("a symlink inside a write grant does not carry a write out of it"), async () => {
+      const grant = tempDir();
+      outside = tempDir();
+      symlinkSync(outside, path.join(grant, "escape"));
+      symlinkSync(path.join(outside, "direct.txt"), path.join(grant, "direct-link.txt"));
+      const r = await runHostile(hostile("write-files.ts"), { fsWrite: [grant], args: [path.join(grant, "escape", "through-dir.txt"), path.join(grant, "direct-link.txt"), path.join(grant, "inside.txt")], testLayers: layers });
+      const seen = results(r.stdout);
+      expect(seen["write 0"]).not.toBe("OPEN");
+      expect(seen["write 1"]).not.toBe("OPEN");
+      expect(readdirSync(outside)).toEqual([]);
+      // The grant itself works: the file written straight into it is there.
+      expect(seen["write 2"]).toBe("OPEN");
+      expect(existsSync(path.join(grant, "inside.txt"))).toBe(true);
+    });
+
+    it.skipIf(config === "OS alone" && !FULL)(name("nothing written to /dev/shm or the working folder reaches the host"), async () => {
+      const name = `stui-sec-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      const r = await runHostile(hostile("write-files.ts"), { args: [`/dev/shm/${name}`, `./${name}`, `/tmp/${name}`], testLayers: layers });
+      expect(Object.keys(results(r.stdout))).toHaveLength(3);
+      expect(existsSync(`/dev/shm/${name}`)).toBe(false);
+      expect(existsSync(`/tmp/${name}`)).toBe(false);
+      expect(existsSync(path.join(process.cwd(), name))).toBe(false);
+    });
+  }
+});
+
+describe("trace_events and diagnostic reports", () => {
+  for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
+    const name = config === "production" ? at : atOsAlone;
+    it.skipIf(config === "OS alone" && !FULL)(name("no trace log or report file appears anywhere the host can see while the script runs"), async () => {
+      // The run's private folders live under TMPDIR: point it at a fresh folder and keep searching
+      // it (and the host's working folder, and the script's) for as long as the script runs.
+      const tmp = tempDir();
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = tmp;
+      const found = new Set<string>();
+      const scan = (): void => {
+        for (const f of [...findFiles(tmp, /node_trace|stui-report/), ...readdirSync(process.cwd()).filter((f) => /^node_trace|^stui-report/.test(f)), ...findFiles(path.dirname(hostile("x")), /node_trace|stui-report/)]) found.add(f);
+      };
+      const scanner = setInterval(scan, 50);
+      const controller = new AbortController();
+      try {
+        // With the permission model off, Node itself tries to open the trace file in the read-only
+        // working folder, fails and stalls the script: the run then ends by --timeout.
+        const r = await runHostile(hostile("trace-events.ts"), {
+          testLayers: layers,
+          signal: controller.signal,
+          timeoutMs: 4000,
+          onStdout: (text) => {
+            if (text.includes("TRACED")) controller.abort();
+          },
+        });
+        scan();
+        expect(r.summary.status === "interrupted" || r.summary.status === "timeout").toBe(true);
+        if (config === "production") expect(results(r.stdout).trace).toBe("ERR_ACCESS_DENIED");
+        else expect(r.stderr).toMatch(/Could not open trace file .*read-only file system/);
+      } finally {
+        clearInterval(scanner);
+        if (saved === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = saved;
+      }
+      expect([...found]).toEqual([]);
+    });
+  }
+});

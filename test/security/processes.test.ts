@@ -1,0 +1,133 @@
+// Attacks on other processes and on the host's secrets, observed from outside: a victim process
+// must survive with its priority unchanged, a secret in the host's environment must not come
+// out, and when the host dies, its sandboxed child must die too.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stui, STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
+import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir, until } from "./harness.js";
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Field 19 of /proc/<pid>/stat: the nice value. */
+const niceOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+
+describe("signals and priorities", () => {
+  let victim: ChildProcess;
+  beforeAll(() => {
+    victim = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  });
+  afterAll(() => {
+    victim.kill("SIGKILL");
+  });
+
+  for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
+    const name = config === "production" ? at : atOsAlone;
+    it.skipIf(config === "OS alone" && !FULL)(name("_kill, kill and setPriority against another process of the user leave it running, at its priority"), async () => {
+      const pid = victim.pid!;
+      const nice = niceOf(pid);
+      const r = await runHostile(hostile("signals.ts"), { args: [String(pid)], testLayers: layers });
+      expect(Object.keys(results(r.stdout))).toEqual(["setPriority", "_kill", "kill", "shell kill"]);
+      expect(alive(pid)).toBe(true);
+      expect(niceOf(pid)).toBe(nice);
+    });
+  }
+
+  it("control: with no isolation and no inner layers, the same script renices and kills its victim", async () => {
+    const target = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const exited = new Promise((r) => target.on("exit", r));
+    await runHostile(hostile("signals.ts"), { args: [String(target.pid)], isolation: "permission-model", testLayers: OS_ALONE });
+    await exited;
+    expect(alive(target.pid!)).toBe(false);
+  });
+});
+
+describe("/proc and the environment", () => {
+  const secret = `stui-secret-${Math.random().toString(36).slice(2)}`;
+  beforeAll(() => {
+    process.env.STUI_SECURITY_SECRET = secret;
+  });
+  afterAll(() => {
+    delete process.env.STUI_SECURITY_SECRET;
+  });
+
+  for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
+    const name = config === "production" ? at : atOsAlone;
+    it.skipIf(config === "OS alone" && !FULL)(name("the host's environment, /proc/<host>, /proc/1 give nothing away"), async () => {
+      const r = await runHostile(hostile("proc-env.ts"), { args: [String(process.pid)], testLayers: layers });
+      const seen = results(r.stdout);
+      expect(seen.env).toBeDefined();
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      // The host's own /proc entry does not exist in the sandbox's PID namespace (or is refused).
+      expect(seen[`/proc/${process.pid}/mem`]).not.toMatch(/^OPEN/);
+      expect(seen[`/proc/${process.pid}/environ`]).not.toMatch(/^OPEN/);
+      if (config === "OS alone") {
+        // Only the sandbox's own processes are visible: bwrap's init, Node, and the sh | ls | tr it ran.
+        const pids = (seen.ps ?? "").split(/\s+/).filter((p) => /^\d+$/.test(p));
+        expect(pids.length).toBeGreaterThan(0);
+        expect(pids.length).toBeLessThanOrEqual(6);
+        expect(pids).not.toContain(String(process.pid));
+      }
+    });
+  }
+});
+
+describe("the child dies with the host", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ endpoint: "tcp://127.0.0.1:*" });
+  });
+  afterAll(() => server.close());
+
+  /** Every process whose parent chain leads to `root`. */
+  const descendants = (root: number): number[] => {
+    const parent = new Map<number, number>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        parent.set(Number(entry), Number(stat.split(") ")[1]!.split(" ")[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const found: number[] = [];
+    for (const pid of parent.keys()) {
+      for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+        if (p === root) {
+          found.push(pid);
+          break;
+        }
+      }
+    }
+    return found;
+  };
+
+  it.runIf(process.platform === "linux")(at("SIGKILL to `stui run` takes its sandboxed script with it"), async () => {
+    const host = spawn(process.execPath, [STUI_BIN, "run", hostile("hang.ts")], {
+      env: { ...process.env, STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-sec-home-") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    host.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    await until(() => out.includes("HANGING"), "the script to start");
+    const children = descendants(host.pid!);
+    expect(children.length).toBeGreaterThan(0);
+    host.kill("SIGKILL");
+    await until(() => children.every((pid) => !alive(pid) || readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z")), "every process of the sandbox to end", 10_000);
+  });
+
+  it("a --timeout run ends, its sandbox gone (the CLI returns 124)", async () => {
+    const r = await stui(["run", hostile("hang.ts"), "--timeout", "1500ms"], { env: { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-sec-home-") } });
+    expect(r.stdout).toContain("HANGING");
+    expect(r.code).toBe(124);
+  });
+});
