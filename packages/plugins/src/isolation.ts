@@ -135,42 +135,37 @@ function probe(file: string, args: string[]): string | undefined {
   return (r.error?.message ?? r.stderr.trim().split("\n")[0]) || `exit ${r.status ?? r.signal}`;
 }
 
-interface Available {
-  bwrap?: string;
-  unshare?: string;
-  setpriv?: string;
-  /** Why a mechanism cannot be used here. */
-  why: Partial<Record<IsolationMechanism, string>>;
+interface Probed {
+  /** The mechanism's executable, when it works here. */
+  file?: string;
+  /** Why it cannot be used here. */
+  why?: string;
 }
 
-let available: Available | undefined;
+const probed = new Map<"bubblewrap" | "unshare", Probed>();
 
-/** What this machine offers (probed once per process: each probe starts `node --version` in the namespaces). */
-function probeMachine(): Available {
-  if (available) return available;
-  const found: Available = { why: {} };
+/** Whether a mechanism works on this machine: probed once per process, by starting `node --version` in its namespaces. */
+function probeMechanism(mechanism: "bubblewrap" | "unshare"): Probed {
+  const known = probed.get(mechanism);
+  if (known) return known;
+  let result: Probed;
   if (process.platform !== "linux") {
-    const why = `${process.platform === "darwin" ? "macOS" : process.platform} has no namespaces; stui implements OS isolation on Linux only`;
-    found.why.bubblewrap = why;
-    found.why.unshare = why;
-    return (available = found);
+    result = { why: `${process.platform === "darwin" ? "macOS" : process.platform} has no namespaces; stui implements OS isolation on Linux only` };
+  } else if (mechanism === "bubblewrap") {
+    const bwrap = findOnPath("bwrap");
+    const failed = bwrap && probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]);
+    result = !bwrap
+      ? { why: "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)" }
+      : failed
+        ? { why: `bwrap cannot create namespaces here (${failed}); unprivileged user namespaces may be off (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)` }
+        : { file: bwrap };
+  } else {
+    const unshare = findOnPath("unshare");
+    const failed = unshare && probe(unshare, [...UNSHARE_NAMESPACES, "--", NODE, "--version"]);
+    result = !unshare ? { why: "unshare (util-linux) is not installed" } : failed ? { why: `unshare cannot create namespaces here (${failed})` } : { file: unshare };
   }
-  found.setpriv = findOnPath("setpriv");
-  const bwrap = findOnPath("bwrap");
-  if (!bwrap) found.why.bubblewrap = "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)";
-  else {
-    const failed = probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]);
-    if (failed) found.why.bubblewrap = `bwrap cannot create namespaces here (${failed}); unprivileged user namespaces may be off (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)`;
-    else found.bwrap = bwrap;
-  }
-  const unshare = findOnPath("unshare");
-  if (!unshare) found.why.unshare = "unshare (util-linux) is not installed";
-  else {
-    const failed = probe(unshare, [...UNSHARE_NAMESPACES, "--", NODE, "--version"]);
-    if (failed) found.why.unshare = `unshare cannot create namespaces here (${failed})`;
-    else found.unshare = unshare;
-  }
-  return (available = found);
+  probed.set(mechanism, result);
+  return result;
 }
 
 function isolationOf(mechanism: IsolationMechanism, reason?: string): Isolation {
@@ -184,14 +179,16 @@ function isolationOf(mechanism: IsolationMechanism, reason?: string): Isolation 
  */
 export function detectIsolation(preference: IsolationPreference = "auto"): Isolation {
   if (preference === "permission-model") return isolationOf("permission-model", "asked for (STUI_ISOLATION=permission-model)");
-  const machine = probeMachine();
   if (preference === "bubblewrap" || preference === "unshare") {
-    if ((preference === "bubblewrap" ? machine.bwrap : machine.unshare) === undefined) throw new IsolationUnavailable(`${preference} isolation is not available: ${machine.why[preference]}`);
+    const found = probeMechanism(preference);
+    if (!found.file) throw new IsolationUnavailable(`${preference} isolation is not available: ${found.why}`);
     return isolationOf(preference, preference === "unshare" ? "asked for (STUI_ISOLATION=unshare)" : undefined);
   }
-  if (machine.bwrap) return isolationOf("bubblewrap");
-  if (machine.unshare) return isolationOf("unshare", machine.why.bubblewrap);
-  return isolationOf("permission-model", [machine.why.bubblewrap, machine.why.unshare].filter((w, i, all) => w && all.indexOf(w) === i).join("; "));
+  const bwrap = probeMechanism("bubblewrap");
+  if (bwrap.file) return isolationOf("bubblewrap");
+  const unshare = probeMechanism("unshare");
+  if (unshare.file) return isolationOf("unshare", bwrap.why);
+  return isolationOf("permission-model", [bwrap.why, unshare.why].filter((w, i, all) => w && all.indexOf(w) === i).join("; "));
 }
 
 /** Node's permission-model flags: one flag per path (this Node 20 refuses comma-separated lists). */
@@ -211,7 +208,6 @@ function nodeArgs(layout: SandboxLayout, bundle: string): string[] {
 
 /** The command that starts the child for this isolation. */
 export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): SandboxCommand {
-  const machine = isolation.mechanism === "permission-model" ? undefined : probeMachine();
   switch (isolation.mechanism) {
     case "bubblewrap": {
       const args = [...BWRAP_NAMESPACES, "--clearenv"];
@@ -222,16 +218,17 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
       // Nothing written outside a write grant survives or reaches the host: the root is read-only.
       args.push("--remount-ro", "/", "--chdir", INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
-      return { file: machine?.bwrap ?? "bwrap", args, cwd: layout.workDir, env: {} };
+      return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {} };
     }
     case "unshare": {
       // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const inner = [machine?.unshare ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
+      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
-      const outer = machine?.setpriv ? [machine.setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
+      const setpriv = findOnPath("setpriv");
+      const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
       return { file: outer[0]!, args: outer.slice(1), cwd: layout.workDir, env: { ...layout.env } };
     }
     case "permission-model": {

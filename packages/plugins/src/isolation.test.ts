@@ -1,0 +1,84 @@
+// The command lines isolation.ts writes, read as a reviewer would: what is mounted, what is
+// shared. (The security suite, test/security/, attacks the result.)
+
+import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { GrantError, resolveGrants } from "./fs-grants.js";
+import { INSIDE, PERMISSION_FLAG, isolationWarning, sandboxCommand, type Isolation, type SandboxLayout } from "./isolation.js";
+
+const layout: SandboxLayout = {
+  bundleFile: "/tmp/run/script.mjs",
+  workDir: "/tmp/run/work",
+  read: [{ real: "/data/real", given: "/data/link" }],
+  write: [{ real: "/out", given: "/out" }],
+  hidden: ["/home/u/.stui"],
+  env: { LANG: "C.UTF-8" },
+  args: ["a"],
+};
+const bwrap: Isolation = { level: "full", mechanism: "bubblewrap", description: "" };
+
+describe("bubblewrap command", () => {
+  const { args, env } = sandboxCommand(bwrap, layout);
+  const joined = args.join(" ");
+
+  it("unshares every namespace, dies with its parent, drops capabilities and the environment", () => {
+    expect(args.slice(0, 5)).toEqual(["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]);
+    expect(args).toContain("--clearenv");
+    expect(joined).toContain("--setenv LANG C.UTF-8");
+    expect(env).toEqual({});
+  });
+
+  it("mounts /usr, a fresh /proc, a minimal /dev, the bundle, the grants (at their real and given paths); no /sys, no home, no /tmp", () => {
+    expect(joined).toContain("--ro-bind /usr /usr");
+    expect(joined).toContain("--proc /proc --dev /dev");
+    expect(joined).toContain(`--ro-bind /tmp/run/script.mjs ${INSIDE.bundle}`);
+    expect(joined).toContain("--ro-bind /data/real /data/real --ro-bind /data/real /data/link");
+    expect(joined).toContain("--bind /out /out");
+    for (const absent of ["/sys", "/home", ".stui", "--bind /tmp", "--ro-bind /tmp/run/work", "--share-net"]) expect(joined).not.toContain(absent);
+  });
+
+  it("makes the root read-only, works in the empty folder, and keeps Node's permission model inside", () => {
+    const node = args.indexOf("--");
+    expect(args.slice(node - 4, node)).toEqual(["--remount-ro", "/", "--chdir", INSIDE.work]);
+    expect(args.slice(node + 2)).toEqual(expect.arrayContaining([PERMISSION_FLAG, `--allow-fs-read=${INSIDE.bundle}`, "--allow-fs-read=/data/real", "--allow-fs-read=/data/link", "--allow-fs-write=/out", INSIDE.bundle, "a"]));
+  });
+
+  it("without the permission model (tests of the OS layer alone) nothing else changes", () => {
+    const bare = sandboxCommand(bwrap, { ...layout, permissionModel: false }).args;
+    expect(bare.join(" ")).not.toContain(PERMISSION_FLAG);
+    expect(bare.slice(0, bare.indexOf("--"))).toEqual(args.slice(0, args.indexOf("--")));
+  });
+});
+
+describe("lower levels", () => {
+  it("unshare hides the STUI home under an empty tmpfs before Node starts", () => {
+    const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, hidden: [tmpdir()] });
+    expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));
+    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox ${tmpdir()} -- `));
+  });
+
+  it("a run below full says so in one line", () => {
+    expect(isolationWarning(bwrap)).toBeUndefined();
+    expect(isolationWarning({ level: "none", mechanism: "permission-model", description: "d", reason: "macOS" })).toMatch(/^stui: warning: no OS isolation .*because macOS/);
+  });
+});
+
+describe("file grants", () => {
+  const base = mkdtempSync(path.join(tmpdir(), "stui-grants-"));
+  const home = path.join(base, "home", ".stui");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(path.join(base, "data"));
+  symlinkSync(path.join(base, "data"), path.join(base, "link"));
+  symlinkSync(home, path.join(base, "home-link"));
+
+  it("resolve through realpath and keep the given path", () => {
+    expect(resolveGrants("--allow-fs-read", [path.join(base, "link")], home)).toEqual([{ real: path.join(base, "data"), given: path.join(base, "link") }]);
+  });
+
+  it("refuse anything that contains the STUI home or lies in it, also through a symlink", () => {
+    for (const dir of [path.join(base, "home"), home, path.join(base, "home-link")]) expect(() => resolveGrants("--allow-fs-write", [dir], home)).toThrow(GrantError);
+    expect(() => resolveGrants("--allow-fs-read", [path.join(base, "missing")], home)).toThrow(/no such file or folder/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { readDeclaration, sameDeclaration } from "./plugin-declaration.js";
+
+const plugin = (body: string, imports = `import { definePlugin } from "@stui/plugins";\n`): ReturnType<typeof readDeclaration> => readDeclaration(`${imports}${body}`, "p.ts");
+
+describe("reading a plugin declaration without running it", () => {
+  it("reads the definePlugin call of the default export, in TypeScript, with as const / satisfies", () => {
+    expect(plugin(`export default definePlugin({ name: "a", description: \`b\`, permissions: ["read", "eval"] as const, async run(s: unknown) {} });`)).toEqual({ kind: "plugin", plugin: { name: "a", description: "b", permissions: ["read", "eval"] } });
+    expect(plugin(`const p = definePlugin({ "name": "a", description: "b", permissions: [] }) satisfies object;\nexport default p;`)).toEqual({ kind: "plugin", plugin: { name: "a", description: "b", permissions: [] } });
+    expect(plugin(`export default dp({ name: "a", description: "b", permissions: ["read"], run() {} });`, `import { definePlugin as dp } from "@stui/plugins";\n`)).toMatchObject({ kind: "plugin" });
+  });
+
+  it("is not fooled by comments, strings or a second definePlugin", () => {
+    const r = plugin(`// export default definePlugin({ name: "x", description: "", permissions: ["system"] })\nconst s = 'definePlugin({ permissions: ["write"] })';\nexport default definePlugin({ name: "a", description: "b", permissions: ["read"], run() {} });`);
+    expect(r).toEqual({ kind: "plugin", plugin: { name: "a", description: "b", permissions: ["read"] } });
+  });
+
+  it("a module without a default export is a plain script", () => {
+    expect(plugin(`console.log(1);`)).toEqual({ kind: "script" });
+  });
+
+  it("refuses what it cannot read without running code", () => {
+    const cases: [string, RegExp][] = [
+      [`const perms = ["read"] as const;\nexport default definePlugin({ name: "a", description: "b", permissions: perms, run() {} });`, /"permissions" must be an array literal/],
+      [`export default definePlugin({ name: "a", description: "b", permissions: ["re" + "ad"], run() {} });`, /only string literals/],
+      [`const base = { permissions: ["eval"] };\nexport default definePlugin({ name: "a", description: "b", permissions: [], ...base, run() {} });`, /spread/],
+      [`export default definePlugin({ name: "a", description: "b", permissions: ["read"], permissions: ["eval"], run() {} });`, /twice/],
+      [`export default definePlugin({ ["name"]: "a", description: "b", permissions: [], run() {} });`, /computed key/],
+      [`export default definePlugin({ name: "a", description: "b", permissions: ["root"], run() {} });`, /unknown permission classes: root/],
+      [`const definePlugin = (x: unknown) => x;\nexport default definePlugin({ name: "a", description: "b", permissions: [] });`, /not a call of definePlugin imported from "@stui\/plugins"/],
+      [`export default makePlugin();`, /not a call of definePlugin/],
+      [`export { default } from "./other.ts";`, /re-exports its default export/],
+      [`export default definePlugin({ name: "a", description: "b", permissions: [ }`, /does not parse/],
+    ];
+    for (const [body, message] of cases) {
+      const r = body.startsWith("const definePlugin") || body.startsWith("export default makePlugin") || body.startsWith("export {") ? readDeclaration(body, "p.ts") : plugin(body);
+      expect(r.kind, body).toBe("unreadable");
+      expect(r.kind === "unreadable" ? r.error : "", body).toMatch(message);
+    }
+  });
+
+  it("compares a run-time declaration with the source's, order aside", () => {
+    const source = { name: "a", description: "b", permissions: ["read", "eval"] as ("read" | "eval")[] };
+    expect(sameDeclaration(source, { name: "a", description: "b", permissions: ["eval", "read"] })).toBe(true);
+    expect(sameDeclaration(source, { name: "a", description: "b", permissions: ["read", "eval", "write"] })).toBe(false);
+    expect(sameDeclaration(source, { name: "a", description: "c", permissions: ["read", "eval"] })).toBe(false);
+    expect(sameDeclaration(source, { name: "a", description: "b", permissions: ["read", "eval", "eval"] })).toBe(false);
+  });
+});
