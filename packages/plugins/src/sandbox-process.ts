@@ -19,6 +19,9 @@ export interface Output {
   stderr: Writable;
 }
 
+/** How long to wait for the child's pipes to close after it exited. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Environment variables passed through to the sandbox; everything else is withheld. */
 const PASSED_ENV = ["TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_ALL", "TZ"];
 
@@ -74,12 +77,22 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");
   stdio.push("pipe");
 
-  let child: ChildProcess;
   let channelError: string | undefined;
+  // Its own process group (detached), so a kill reaches whatever the sandbox mechanism has
+  // started but not yet bound to its own life: bubblewrap's sandbox process waits for the
+  // outer bwrap to write its uid map, and would wait forever if only bwrap were killed then.
+  const child: ChildProcess = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
+  const killGroup = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // The group is gone already.
+    }
+  };
   const kill = (): void => {
+    killGroup();
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
-  child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio });
   if (options.output) {
     child.stdout?.pipe(options.stdoutToStderr ? options.output.stderr : options.output.stdout, { end: false });
     child.stderr?.pipe(options.output.stderr, { end: false });
@@ -124,9 +137,24 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
         resolve({ code: null, signal: null, startError });
       }
     });
-    child.on("close", (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
       rmSync(runDir, { recursive: true, force: true });
       resolve({ code, signal, ...(channelError ? { channelError } : {}) });
+    };
+    child.on("close", settle);
+    child.on("exit", (code, signal) => {
+      // Whatever of the sandbox is still in its process group goes with it. Its pipes then
+      // close and "close" follows; if something outside the group still holds them, stop
+      // waiting after a grace period and close our ends (the runtime exits on the channel's end).
+      killGroup();
+      setTimeout(() => {
+        if (settled) return;
+        for (const stream of child.stdio) stream?.destroy();
+        settle(code, signal);
+      }, CLOSE_GRACE_MS).unref();
     });
   });
 
