@@ -26,6 +26,17 @@ export function stui(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: s
 
 export { freePort } from "@stui/testkit";
 
+/**
+ * stderr without the line a run below full isolation always prints ("stui: warning: … OS
+ * isolation …", tested in test/security/level.test.ts), for tests that expect nothing else.
+ */
+export function hostNotes(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((line) => !/^stui: warning: (no|partial) OS isolation/.test(line))
+    .join("\n");
+}
+
 /** util-linux `script`, which gives a command a pseudo-terminal. */
 export const HAS_SCRIPT = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
-import { stui } from "./cli-helpers.js";
+import { hostNotes, stui } from "./cli-helpers.js";
 import { tempDir } from "./helpers.js";
 import { handlers } from "../../../examples/scripted-handlers.js";
 
@@ -28,7 +28,7 @@ const liveSessions = (): number => server.sessions.list().length;
 describe("examples/hello.ts", () => {
   it("pings, evaluates, keeps a workspace variable; the host closes the session", async () => {
     const r = await stui(["run", "examples/hello.ts", "--allow-read", "--allow-eval"], { env });
-    expect(r.stderr).toBe("");
+    expect(hostNotes(r.stderr)).toBe("");
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toContain("server: stui-test-server");
     expect(r.stdout).toContain("3 + 4 = 7 (SmallInteger)");
@@ -77,7 +77,7 @@ describe("examples/class-diagram.ts", () => {
     const dir = tempDir();
     const out = path.join(dir, "collection.mmd");
     const r = await stui(["run", "examples/class-diagram.ts", "--allow-read", `--allow-fs-write=${dir}`, "--", "Collection", out], { env });
-    expect(r.stderr).toBe("");
+    expect(hostNotes(r.stderr)).toBe("");
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toContain("wrote collection.mmd: 7 classes under Collection");
     expect(readFileSync(out, "utf8")).toBe(

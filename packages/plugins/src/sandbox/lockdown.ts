@@ -39,10 +39,14 @@ export function lockdown(): void {
   stub(net.Socket.prototype, "connect", "Opening a network connection (node:net)");
   stub(net.Server.prototype, "listen", "Listening on a network port (node:net)");
   for (const name of ["connect", "createConnection", "createServer"]) stub(net, name, `node:net ${name}`);
+  // Internals that make listening handles without listen() (test/security found _listen2).
+  stub(net.Server.prototype, "_listen2", "Listening on a network port (node:net internals)");
+  stub(net, "_createServerHandle", "Listening on a network port (node:net internals)");
 
   const dgram = require("node:dgram") as Record<string, unknown> & { Socket: { prototype: Record<string, unknown> } };
   for (const name of ["bind", "send", "connect"]) stub(dgram.Socket.prototype, name, `UDP (node:dgram ${name})`);
   stub(dgram, "createSocket", "UDP (node:dgram createSocket)");
+  stub(dgram, "_createSocketHandle", "UDP (node:dgram internals)");
 
   const dns = require("node:dns") as Record<string, unknown> & { promises: Record<string, unknown>; Resolver: { prototype: Record<string, unknown> } };
   const dnsPromises = dns.promises as Record<string, unknown> & { Resolver: { prototype: Record<string, unknown> } };
