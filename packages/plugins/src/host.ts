@@ -14,10 +14,10 @@ import { EXIT, type ExitCode } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
 import { stuiHome } from "./home.js";
 import type { ChildMessage, SerializedError } from "./ipc.js";
-import { detectIsolation, isolationWarning, type Isolation, type IsolationPreference } from "./isolation.js";
+import { detectIsolation, isolationWarning, type Isolation, type IsolationPreference, type PathGrant } from "./isolation.js";
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
-import { startSandbox, type Output } from "./sandbox-process.js";
+import { startSandbox, type Output, type SandboxExit } from "./sandbox-process.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -122,87 +122,136 @@ function openConnection(options: RunOptions): { connection: Promise<HostConnecti
   };
 }
 
+/** What one run carries between its steps. */
+interface Run {
+  options: RunOptions;
+  script: string;
+  home: string;
+  summary: RunSummary;
+  log: (line: string) => void;
+  elapsed: () => number;
+  finish: (status: RunStatus) => RunSummary;
+}
+
+/** What the host saw while the child ran. */
+interface Observed {
+  exit: SandboxExit;
+  broker: PermissionBroker;
+  reported?: SerializedError;
+  refusedPlugin?: string;
+  timedOut: boolean;
+  aborted: boolean;
+  unreachable?: Error;
+}
+
 export async function runScript(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  const elapsed = (): number => performance.now() - started;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const script = path.resolve(options.script);
-  const home = options.home ?? stuiHome();
   const summary: RunSummary = { command: "run", script, status: "ok", exitCode: EXIT.ok, durationMs: 0, calls: 0, denied: [], sessionsOpened: 0, sessionsClosedByHost: 0, inputs: [] };
-  const finish = (status: RunStatus): RunSummary => {
-    summary.status = status;
-    summary.exitCode = STATUS_EXIT[status];
-    summary.durationMs = Math.round(elapsed());
-    return summary;
-  };
-  const timedOut = (): RunSummary => {
-    log(`stui: the script ran longer than ${formatDuration(options.timeoutMs ?? 0)} and was killed`);
-    return finish("timeout");
+  const run: Run = {
+    options,
+    script,
+    home: options.home ?? stuiHome(),
+    summary,
+    log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    elapsed: () => performance.now() - started,
+    finish: (status) => {
+      summary.status = status;
+      summary.exitCode = STATUS_EXIT[status];
+      summary.durationMs = Math.round(performance.now() - started);
+      return summary;
+    },
   };
 
   // Grants and isolation first: a bad grant or a missing mechanism is said before anything runs.
-  const read = resolveGrants("--allow-fs-read", options.fsRead ?? [], home);
-  const write = resolveGrants("--allow-fs-write", options.fsWrite ?? [], home);
+  const read = resolveGrants("--allow-fs-read", options.fsRead ?? [], run.home);
+  const write = resolveGrants("--allow-fs-write", options.fsWrite ?? [], run.home);
   const isolation = detectIsolation(options.isolation ?? "auto");
-
   const server = openConnection(options);
 
-  // One clock for the run: bundling counts against --timeout.
-  let bundle: Bundle;
-  try {
-    bundle = await bundleScript(script, { cacheDir: options.cacheDir, home, limitMs: options.timeoutMs, log });
-  } catch (error) {
+  const bundle = await build(run);
+  if (!("code" in bundle)) {
     await server.close();
-    if (error instanceof BuildTimeout && options.timeoutMs !== undefined) {
-      summary.error = { message: error.message };
-      return timedOut();
-    }
-    if (error instanceof BuildError || error instanceof BuildTimeout) {
-      log(`stui: ${path.relative(process.cwd(), script) || script} did not build:\n${error.message}`);
-      summary.error = { message: error.message };
-      return finish("buildError");
-    }
-    throw error;
+    return bundle;
   }
-  summary.inputs = bundle.sources;
-  options.onInputs?.(bundle.sources);
-  summary.bundleCached = bundle.cached;
   if (options.signal?.aborted) {
     await server.close();
-    return finish("interrupted");
+    return run.finish("interrupted");
   }
-  if (bundle.declaration.kind === "unreadable" && bundle.declaration.error.startsWith("declares unknown permission classes")) {
+  const grants = await grantsFor(run, bundle);
+  if (!grants) {
     await server.close();
-    log(`stui: plugin ${path.basename(script)} ${bundle.declaration.error}`);
-    summary.error = { message: bundle.declaration.error };
-    return finish("scriptError");
-  }
-
-  // A plugin is granted from the declaration in its source, before any of its code runs.
-  const grants = new Grants(options.flags);
-  if (bundle.declaration.kind === "plugin") {
-    const declared = bundle.declaration.plugin;
-    summary.plugin = declared;
-    grants.declare(declared);
-    const missing = grants.declaredButNotGranted();
-    if (missing.length > 0 && options.prompter) {
-      const ok = await options.prompter.confirm(`Plugin "${declared.name}": ${declared.description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
-      if (ok) grants.approveDeclaration();
-    }
+    return run.finish("scriptError");
   }
 
   summary.isolation = isolation;
   const warning = isolationWarning(isolation);
-  if (warning) log(warning);
+  if (warning) run.log(warning);
+  const observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter, run.log), { isolation, read, write }, server.connection);
 
-  const broker = new PermissionBroker(grants, server.connection, options.prompter, log);
+  // Whatever happened, close what the script opened: wait for calls still in flight
+  // (a session.create may be answered after the child died), then close its sessions.
+  const conn = await server.connection.catch(() => undefined);
+  if (conn) summary.sessionsClosedByHost = await observed.broker.closeSessions(conn);
+  await server.close();
+  return verdict(run, observed);
+}
+
+/** Bundle the script on the run's clock (bundling counts against --timeout); a finished summary if it did not build. */
+async function build(run: Run): Promise<Bundle | RunSummary> {
+  try {
+    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log });
+    run.summary.inputs = bundle.sources;
+    run.summary.bundleCached = bundle.cached;
+    run.options.onInputs?.(bundle.sources);
+    return bundle;
+  } catch (error) {
+    if (!(error instanceof BuildError || error instanceof BuildTimeout)) throw error;
+    run.summary.error = { message: error.message };
+    if (error instanceof BuildTimeout && run.options.timeoutMs !== undefined) {
+      run.log(`stui: the script ran longer than ${formatDuration(run.options.timeoutMs)} and was killed`);
+      return run.finish("timeout");
+    }
+    run.log(`stui: ${path.relative(process.cwd(), run.script) || run.script} did not build:\n${error.message}`);
+    return run.finish("buildError");
+  }
+}
+
+/** The run's grants: a plugin is granted from the declaration in its source, before any of its code runs. */
+async function grantsFor(run: Run, bundle: Bundle): Promise<Grants | undefined> {
+  const grants = new Grants(run.options.flags);
+  const declaration = bundle.declaration;
+  if (declaration.kind === "unreadable" && declaration.error.startsWith("declares unknown permission classes")) {
+    run.log(`stui: plugin ${path.basename(run.script)} ${declaration.error}`);
+    run.summary.error = { message: declaration.error };
+    return undefined;
+  }
+  if (declaration.kind !== "plugin") return grants;
+  const declared = declaration.plugin;
+  run.summary.plugin = declared;
+  grants.declare(declared);
+  const missing = grants.declaredButNotGranted();
+  if (missing.length > 0 && run.options.prompter) {
+    const ok = await run.options.prompter.confirm(`Plugin "${declared.name}": ${declared.description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
+    if (ok) grants.approveDeclaration();
+  }
+  return grants;
+}
+
+/** Why a plugin's declaration at run time is refused, or undefined when it is the one its source declares. */
+function declarationMismatch(bundle: Bundle, m: { name: string; description: string; permissions: string[] }): string | undefined {
+  const declared = bundle.declaration.kind === "plugin" ? bundle.declaration.plugin : undefined;
+  if (declared && sameDeclaration(declared, m)) return undefined;
+  if (declared) return `plugin "${declared.name}" declared ${JSON.stringify({ name: m.name, description: m.description, permissions: m.permissions })} at run time, but its source declares ${JSON.stringify(declared)}: refused`;
+  const why = bundle.declaration.kind === "unreadable" ? bundle.declaration.error : "no definePlugin default export";
+  return `the default export is a plugin at run time, but its source declares none that stui can read (${why}): refused`;
+}
+
+/** Start the sandboxed child, answer its messages through the broker, and watch the clock, Ctrl-C and the server. */
+async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: { isolation: Isolation; read: PathGrant[]; write: PathGrant[] }, connection: Promise<HostConnection>): Promise<Observed> {
+  const { options } = run;
   const inFlight = new Set<Promise<unknown>>();
-  let reported: SerializedError | undefined;
-  let refusedPlugin: string | undefined;
-  let timerFired = false;
-  let aborted = false;
-  let unreachable: Error | undefined;
-
+  const seen: Omit<Observed, "exit" | "broker"> = { timedOut: false, aborted: false };
   const onMessage = (m: ChildMessage): void => {
     switch (m.t) {
       case "call": {
@@ -214,36 +263,25 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
       case "has":
         child.send({ t: "result", id: m.id, ok: true, value: broker.has(m.permission) });
         break;
-      case "plugin": {
-        // The object the plugin built at run time must be the declaration read from its source.
-        const declared = bundle.declaration.kind === "plugin" ? bundle.declaration.plugin : undefined;
-        if (!declared || !sameDeclaration(declared, m) || refusedPlugin) {
-          refusedPlugin ??= declared
-            ? `plugin "${declared.name}" declared ${JSON.stringify({ name: m.name, description: m.description, permissions: m.permissions })} at run time, but its source declares ${JSON.stringify(declared)}: refused`
-            : `the default export is a plugin at run time, but its source declares none that stui can read (${bundle.declaration.kind === "unreadable" ? bundle.declaration.error : "no definePlugin default export"}): refused`;
-          child.kill();
-        } else {
-          child.send({ t: "start" });
-        }
+      case "plugin":
+        seen.refusedPlugin ??= declarationMismatch(bundle, m);
+        if (seen.refusedPlugin) child.kill();
+        else child.send({ t: "start" });
         break;
-      }
       case "error":
-        reported ??= m.error;
+        seen.reported ??= m.error;
         break;
       case "done":
         break;
     }
   };
-
   const child = startSandbox(
     {
-      isolation,
+      ...sandbox,
       code: bundle.code,
       args: options.args,
-      read,
-      write,
-      hidden: [home],
-      clientName: `stui run ${path.basename(script)}`,
+      hidden: [run.home],
+      clientName: `stui run ${path.basename(run.script)}`,
       stdin: options.prompter ? "ignore" : "inherit",
       output: options.output,
       stdoutToStderr: options.json === true,
@@ -252,73 +290,61 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
     onMessage,
   );
 
-  const remaining = options.timeoutMs !== undefined ? Math.max(0, options.timeoutMs - elapsed()) : undefined;
   const timer =
-    remaining !== undefined
+    options.timeoutMs !== undefined
       ? setTimeout(() => {
-          timerFired = true;
+          seen.timedOut = true;
           child.kill();
-        }, remaining)
+        }, Math.max(0, options.timeoutMs - run.elapsed()))
       : undefined;
   const onAbort = (): void => {
-    aborted = true;
+    seen.aborted = true;
     child.kill();
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  void server.connection.catch((error: unknown) => {
-    unreachable = error instanceof Error ? error : new Error(String(error));
+  void connection.catch((error: unknown) => {
+    seen.unreachable = error instanceof Error ? error : new Error(String(error));
     child.kill();
   });
 
   const exit = await child.exited;
   if (timer) clearTimeout(timer);
   options.signal?.removeEventListener("abort", onAbort);
-
-  // Whatever happened, close what the script opened: wait for calls still in flight
-  // (a session.create may be answered after the child died), then close its sessions.
   await Promise.allSettled([...inFlight]);
-  const conn = await server.connection.catch(() => undefined);
-  if (conn) summary.sessionsClosedByHost = await broker.closeSessions(conn);
-  await server.close();
-  summary.calls = broker.calls;
-  summary.denied = broker.denied;
-  summary.sessionsOpened = broker.sessionsOpened;
+  return { ...seen, exit, broker };
+}
 
+/** The run's status from what the host saw; 3 and 4 only for what the host itself saw. */
+function verdict(run: Run, o: Observed): RunSummary {
+  const { summary, log, finish } = run;
+  summary.calls = o.broker.calls;
+  summary.denied = o.broker.denied;
+  summary.sessionsOpened = o.broker.sessionsOpened;
+  const reported = o.reported;
   if (reported) summary.error = { message: reported.message, ...(reported.code ? { code: reported.code } : {}), ...(reported.kind ? { kind: reported.kind } : {}) };
-  if (aborted) return finish("interrupted");
-  if (timerFired) return timedOut();
-  if (exit.startError) {
-    log(`stui: could not start the sandbox: ${exit.startError}`);
-    summary.error = { message: exit.startError };
-    return finish("scriptError");
+  if (o.aborted) return finish("interrupted");
+  if (o.timedOut) {
+    log(`stui: the script ran longer than ${formatDuration(run.options.timeoutMs ?? 0)} and was killed`);
+    return finish("timeout");
   }
-  if (unreachable) {
-    log(`stui: server unreachable: ${unreachable.message}`);
-    summary.error = { message: unreachable.message };
-    return finish("unreachable");
-  }
-  if (exit.channelError) {
-    log(`stui: the script broke its channel to the host and was ended: ${exit.channelError}`);
-    summary.error = { message: `channel: ${exit.channelError}` };
-    return finish("scriptError");
-  }
-  if (refusedPlugin) {
-    log(`stui: ${refusedPlugin}`);
-    summary.error = { message: refusedPlugin };
-    return finish("scriptError");
-  }
+  const fail = (message: string, status: RunStatus = "scriptError"): RunSummary => {
+    log(`stui: ${message}`);
+    summary.error = { message };
+    return finish(status);
+  };
+  if (o.exit.startError) return fail(`could not start the sandbox: ${o.exit.startError}`);
+  if (o.unreachable) return fail(`server unreachable: ${o.unreachable.message}`, "unreachable");
+  if (o.exit.channelError) return fail(`the script broke its channel to the host and was ended: ${o.exit.channelError}`);
+  if (o.refusedPlugin) return fail(o.refusedPlugin);
   if (reported) {
-    // 3 and 4 only for what the host itself saw: a refusal it made, a connection it lost.
-    if (broker.sawDenial(reported)) return finish("permissionDenied");
-    if (reported.code === "ECONNECTION" && broker.connectionFailed) {
-      log(`stui: server unreachable: ${broker.connectionFailed.message}`);
+    if (o.broker.sawDenial(reported)) return finish("permissionDenied");
+    if (reported.code === "ECONNECTION" && o.broker.connectionFailed) {
+      log(`stui: server unreachable: ${o.broker.connectionFailed.message}`);
       return finish("unreachable");
     }
     log(formatScriptError(reported));
     return finish("scriptError");
   }
-  if (exit.code === 0) return finish("ok");
-  log(`stui: the script ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}`);
-  summary.error = { message: exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}` };
-  return finish("scriptError");
+  if (o.exit.code === 0) return finish("ok");
+  return fail(`the script ${o.exit.signal ? `was killed by ${o.exit.signal}` : `exited with code ${o.exit.code}`}`);
 }
