@@ -72,20 +72,24 @@ function compareErrors(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSc
   if (envRemoved.length) c.add("needs-minor", "envelope errors", `no longer answered for every command: ${envRemoved.join(", ")}`, "metadata");
 }
 
-/** The envelope: requests in, success replies and the error object (its data is compared per kind) out. */
+/** The envelope: requests in; success and error replies out (an error's data is compared per kind, in compareErrors). */
 function compareEnvelope(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
   const pair = (name: string, dir: "request" | "response") => {
     if (older.defs[name] || newer.defs[name]) c.compare(older.defs[name] ?? false, newer.defs[name] ?? false, `envelope ${name}`, dir);
   };
   pair("Request", "request");
   pair("SuccessResponse", "response");
-  const withoutData = (s: ProtocolSchema) => {
+  const withoutData = (s: ProtocolSchema): SchemaNode => {
     const node = s.defs.ErrorObject;
-    if (!node) return false;
+    if (!node) return {};
     const { data: _data, ...properties } = node.properties ?? {};
     return { ...node, properties };
   };
-  c.compare(withoutData(older), withoutData(newer), "envelope ErrorObject", "response");
+  const errorResponse = (s: ProtocolSchema) => {
+    const node = s.defs.ErrorResponse;
+    return node ? ({ ...node, properties: { ...node.properties, error: withoutData(s) } } as SchemaNode) : false;
+  };
+  c.compare(errorResponse(older), errorResponse(newer), "envelope ErrorResponse", "response");
 }
 
 /** Every difference between two protocol schemas, classified. */

@@ -102,9 +102,12 @@ export class NodeComparer {
       if (a === true) return this.bound(true, where, "was unconstrained and is constrained now", dir);
       return this.bound(false, where, "is unconstrained now", dir);
     }
-    const key = `${dir}|${a.$ref ?? ""}|${b.$ref ?? ""}|${a.$ref || b.$ref ? "" : where}`;
-    if ((a.$ref || b.$ref) && this.seen.has(key)) return;
-    this.seen.add(key);
+    // A `$defs` type used in many places is compared once per direction (with what stands beside its $ref).
+    if (a.$ref || b.$ref) {
+      const key = `${dir}|${JSON.stringify(a)}|${JSON.stringify(b)}`;
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+    }
     const x = effective(this.oldDefs, a);
     const y = effective(this.newDefs, b);
     this.annotations(x, y, where, dir);
@@ -214,8 +217,8 @@ export class NodeComparer {
       const at = `${where}.${name}`;
       if (name in pb) {
         if (ra.has(name) !== rb.has(name)) {
-          if (rb.has(name)) this.bound(dir === "request", at, "is now required", dir);
-          else this.bound(dir === "response", at, dir === "response" ? "may now be missing; older clients require it" : "is now optional", dir);
+          if (rb.has(name)) this.bound(true, at, "is now required", dir);
+          else this.bound(false, at, dir === "response" ? "may now be missing; older clients require it" : "is now optional", dir);
         }
         this.compare(pa[name], pb[name], at, dir);
       } else if (dir === "request") {
