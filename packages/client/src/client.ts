@@ -174,8 +174,9 @@ function bestCommon(ours: readonly string[], theirs: readonly string[]): string 
  * otherwise. `openSession()` negotiates (the server answers the best version both speak) and every
  * later request carries that version. A request the server refuses at the envelope with
  * unsupportedVersion (it ran nothing) is re-sent once in the best version both speak, which the
- * client keeps from then on. A call to a command the current version lacks fails with EVERSION
- * naming the version that introduced it, without sending anything.
+ * client keeps from then on. A call to a command the current version lacks, or with params only a
+ * later version accepts (a new enum value, a new member), fails with EVERSION naming the version
+ * that introduced it, without sending anything.
  */
 export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options: ConnectOptions = {}): Promise<Api & StuiClientControls> {
   const endpoint = options.endpoint ?? process.env["STUI_ENDPOINT"] ?? DEFAULT_ENDPOINT;
@@ -214,10 +215,33 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
     });
   }
 
+  /**
+   * Params the current version rejects but a later version of this client accepts use something
+   * that version introduced (e.g. a new enum value): EVERSION naming it, without sending.
+   */
+  function requireParams(method: string, params: unknown, info: VersionInfo): void {
+    const command = info.commands[method];
+    if (!command || info.validators[command.paramsType]!(params ?? {})) return;
+    const rank = (v: string) => v.split(".").map(Number) as [number, number];
+    const later = clientVersions
+      .filter((v) => rank(v)[0] === rank(version)[0] && rank(v)[1] > rank(version)[1])
+      .sort((a, b) => rank(a)[1] - rank(b)[1])
+      .find((v) => {
+        const command = protocol.VERSIONS[v]!.commands[method];
+        return command !== undefined && protocol.VERSIONS[v]!.validators[command.paramsType]!(params ?? {});
+      });
+    if (later === undefined) return; // invalid in every version: encodeRequest answers EVALIDATION
+    throw new StuiVersionError(clientVersions, [version], { method, endpoint }, {
+      requiredVersion: later,
+      message: `${method}: these params need protocol ${later}, and this connection speaks ${version} (the best version this server and client share); nothing was sent`,
+    });
+  }
+
   async function call<M extends CommandName>(method: M, params: ParamsOf<M>, callOptions?: CallOptions, renegotiated = false): Promise<ResultOf<M>> {
     if (closed) throw new StuiError("ECLOSED", `${method}: client closed`, { method, endpoint });
     const info = tables();
     requireCommand(method, info);
+    if (validate) requireParams(method, params, info);
     const request = encodeRequest(method, params, ids.next(), validate, info);
     const p = (params ?? {}) as object;
     const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout, info);
@@ -288,7 +312,7 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
     };
   }
 
-  return Object.assign(api as Api & object, {
+  const controls: StuiClientControls = {
     endpoint,
     mode,
     get protocolVersion() {
@@ -301,5 +325,7 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
       closed = true;
       channel.close();
     },
-  });
+  };
+  // Property descriptors, not Object.assign: protocolVersion must stay a live getter.
+  return Object.defineProperties(api as Api & object, Object.getOwnPropertyDescriptors(controls)) as Api & StuiClientControls;
 }
