@@ -12,3 +12,4 @@ export * from "./shaping.js";
 export * from "./since.js";
 export { release, changesetText } from "./release.js";
 export { problemsAgainst } from "./against.js";
+export { main } from "./cli.js";

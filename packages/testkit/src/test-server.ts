@@ -84,6 +84,11 @@ export interface TestServerOptions {
   supportedVersions?: string[];
   /** The facts system.info's `security` section reports; default: no authentication, nobody rejected. */
   securityFacts?: () => SecurityFacts;
+  /**
+   * The generated version tables to serve from; default those of @stui/client/protocol. A test of a
+   * new major passes tables generated from a scratch protocol/ (every served version, all majors).
+   */
+  tables?: { VERSIONS: Readonly<Record<string, VersionInfo>>; SERVED_VERSIONS: readonly string[] };
   /** Idle timeout of sessions whose client asks for none; default 600000 (10 minutes). */
   idleTimeoutMs?: number;
   /**
@@ -209,6 +214,7 @@ class ReferenceServer implements TestServer {
   private readonly callLogSize: number;
   private readonly now: () => number;
   private readonly securityFacts: () => SecurityFacts;
+  private readonly versions: Readonly<Record<string, VersionInfo>>;
   private readonly startedAt: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
   private sendChain: Promise<void> = Promise.resolve();
@@ -217,7 +223,8 @@ class ReferenceServer implements TestServer {
 
   constructor(options: TestServerOptions) {
     this.identity = { name: options.name ?? "stui-test-server", version: packageJson.version, implementation: IMPLEMENTATION };
-    this.supportedVersions = [...(options.supportedVersions ?? SERVED_VERSIONS)];
+    this.versions = options.tables?.VERSIONS ?? VERSIONS;
+    this.supportedVersions = [...(options.supportedVersions ?? options.tables?.SERVED_VERSIONS ?? SERVED_VERSIONS)];
     if (this.supportedVersions.length === 0) throw new RangeError("supportedVersions must not be empty");
     this.securityFacts = options.securityFacts ?? NO_AUTHENTICATION;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
@@ -373,7 +380,7 @@ class ReferenceServer implements TestServer {
   /** Runs one valid request to its reply text, in the version the request names. Never rejects. */
   private async dispatch(request: Request): Promise<string> {
     const { id, method } = request;
-    const version = VERSIONS[request.stui];
+    const version = this.versions[request.stui];
     if (!version) {
       // A version the server was told to accept but this code has no tables for (a test of negotiation).
       return this.finish(null, id, errorReply(id, "internalError", { detail: `this test server has no tables for protocol ${request.stui} (this code serves ${SERVED_VERSIONS.join(", ")})` }));
