@@ -59,7 +59,7 @@ export function shapeError(info: VersionInfo, method: string | null, error: Wire
     return {
       code: info.errors[FALLBACK_ERROR_KIND]!.code,
       message: error.message,
-      data: { kind: FALLBACK_ERROR_KIND, detail: `${kind} (an error kind of a later protocol version): ${error.message}` },
+      data: { kind: FALLBACK_ERROR_KIND, detail: `${kind} (not an error kind of ${method ?? "the envelope"} in protocol ${info.version}): ${error.message}` },
     };
   }
   const dataType = info.errors[kind]!.dataType;
