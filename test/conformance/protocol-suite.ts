@@ -34,10 +34,15 @@ import {
 const isReference = EXTERNAL_ENDPOINT === undefined;
 
 /** The whole protocol-tier suite, in protocol `version` (every request says it; every reply is checked against it). */
-export function describeProtocolConformance(version: string): void {
+/**
+ * `serverVersions`, for the reference server only: the versions it is started with (default: every
+ * version this code serves), e.g. ["1.0"] for a server that has never heard of 1.1.
+ */
+export function describeProtocolConformance(version: string, serverVersions?: string[]): void {
   const PROTOCOL_VERSION = version;
   const MAX_MESSAGE_BYTES = VERSIONS[version]!.maxMessageBytes;
-  describe.each(targetPlans(TRANSPORTS))(`protocol ${version} conformance: $label`, ({ transport }) => {
+  const servedBy = serverVersions ? ` (server speaking ${serverVersions.join(", ")})` : "";
+  describe.each(targetPlans(TRANSPORTS))(`protocol ${version} conformance: $label${servedBy}`, ({ transport }) => {
     let target: Target;
     beforeAll(() => speakVersion(version));
     const clients = new ClientPool();
@@ -45,7 +50,7 @@ export function describeProtocolConformance(version: string): void {
     const opened: string[] = [];
 
     beforeAll(async () => {
-      target = await openTarget(transport);
+      target = await openTarget(transport, serverVersions ? { supportedVersions: serverVersions } : {});
     });
     afterEach(async () => {
       if (opened.length > 0) {
