@@ -9,7 +9,6 @@
 import type { Severity } from "./compat.js";
 
 // Schema JSON as edited by the cases.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 export interface Witness {
