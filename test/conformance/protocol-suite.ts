@@ -11,7 +11,7 @@
  *   raw DEALER / REQ ◀──[("",) reply]── (same prefix frames back)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { VERSIONS, type CommandName } from "@stui/client/protocol";
+import { VERSIONS, type CommandName, type VersionInfo } from "@stui/client/protocol";
 import { startTestServer } from "@stui/testkit";
 import {
   ClientPool,
@@ -24,6 +24,7 @@ import {
   idOf,
   openTarget,
   speakVersion,
+  spokenTables,
   targetPlans,
   uniqueEndpoint,
   uniqueId,
@@ -36,15 +37,16 @@ const isReference = EXTERNAL_ENDPOINT === undefined;
 /** The whole protocol-tier suite, in protocol `version` (every request says it; every reply is checked against it). */
 /**
  * `serverVersions`, for the reference server only: the versions it is started with (default: every
- * version this code serves), e.g. ["1.0"] for a server that has never heard of 1.1.
+ * version this code serves), e.g. ["1.0"] for a server that has never heard of 1.1. `tables`: whose
+ * validators judge the replies (default: this code's tables for `version`).
  */
-export function describeProtocolConformance(version: string, serverVersions?: string[]): void {
+export function describeProtocolConformance(version: string, serverVersions?: string[], tables?: VersionInfo): void {
   const PROTOCOL_VERSION = version;
   const MAX_MESSAGE_BYTES = VERSIONS[version]!.maxMessageBytes;
   const servedBy = serverVersions ? ` (server speaking ${serverVersions.join(", ")})` : "";
   describe.each(targetPlans(TRANSPORTS))(`protocol ${version} conformance: $label${servedBy}`, ({ transport }) => {
     let target: Target;
-    beforeAll(() => speakVersion(version));
+    beforeAll(() => speakVersion(version, tables));
     const clients = new ClientPool();
     /** Sessions a test opened, closed after it so an external server is left as found. */
     const opened: string[] = [];
@@ -81,6 +83,11 @@ export function describeProtocolConformance(version: string, serverVersions?: st
       opened.push(sessionId);
       return sessionId;
     }
+
+    it(`judges every reply with protocol ${version}'s own generated validators`, () => {
+      expect(spokenTables().version).toBe(version);
+      if (tables) expect(spokenTables()).toBe(tables);
+    });
 
     describe("envelope", () => {
       it("answers ping with the echo, a running status, its identity and its protocol versions", async () => {

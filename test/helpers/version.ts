@@ -7,10 +7,17 @@ import { NEWEST_VERSION, VERSIONS, type VersionInfo } from "@stui/client/protoco
  * file run one after another, so each suite speaks its own version).
  */
 let spoken = NEWEST_VERSION;
+let spokenInfo: VersionInfo = VERSIONS[NEWEST_VERSION]!;
 
-export function speakVersion(version: string): void {
-  if (!VERSIONS[version]) throw new RangeError(`protocol version ${version} is not generated here`);
+/**
+ * Speak `version` from now on, checking replies with `tables` (default: the generated tables of
+ * @stui/client/protocol; the conformance suite passes those of the client generated from that
+ * release, test/fixtures/clients/<version>).
+ */
+export function speakVersion(version: string, tables: VersionInfo | undefined = VERSIONS[version]): void {
+  if (!tables || tables.version !== version) throw new RangeError(`no generated tables for protocol version ${version}`);
   spoken = version;
+  spokenInfo = tables;
 }
 
 export function spokenVersion(): string {
@@ -18,5 +25,5 @@ export function spokenVersion(): string {
 }
 
 export function spokenTables(): VersionInfo {
-  return VERSIONS[spoken]!;
+  return spokenInfo;
 }
