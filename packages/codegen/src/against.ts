@@ -5,7 +5,7 @@
  * changed more than its new version number allows). An unreleased working version may change freely.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { parseProtocolSchema } from "./schema.js";
 import { verdict } from "./compat.js";
@@ -15,8 +15,18 @@ function git(root: string, args: string[]): string {
   return execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
 }
 
+/** Whether `root` is the top of a git work tree with at least one commit (a shallow clone counts). */
+export function hasGitHead(root: string): boolean {
+  try {
+    return realpathSync(git(root, ["rev-parse", "--show-toplevel"]).trim()) === realpathSync(root) && git(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).trim() !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** Problems of the working tree against `ref`; throws when `ref` is not a revision of the repository. */
 export function problemsAgainst(root: string, ref: string): HistoryProblem[] {
+  if (!hasGitHead(root)) throw new Error(`--against ${ref}: ${root} is not the top of a git repository with commits`);
   try {
     git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch {

@@ -6,7 +6,7 @@ import { check, generate, generatorVersion, headerFacts, inputFromHistory, write
 import { findRepoRoot } from "./repo.js";
 import { formatVerdict, verdict } from "./compat.js";
 import { type HistoryProblem, historyProblems, newestSchema, readHistory } from "./releases.js";
-import { problemsAgainst } from "./against.js";
+import { hasGitHead, problemsAgainst } from "./against.js";
 import { release } from "./release.js";
 
 const HELP = `Usage: stui-codegen [--check [--against GIT-REF]] [--root DIR] [-q]
@@ -26,8 +26,9 @@ Generates, from every protocol version in protocol/ (docs/protocol-evolution.md)
 and on the version history: a major directory and its versions that disagree, a released version
 edited in place (protocol/v<N>/releases/ holds each release byte for byte), and any two versions of
 a major, every one with every later one, whose numbers are too close for their changes.
---against GIT-REF also compares the protocol on disk with that commit (frozen files unchanged,
-working schemas not edited in place under a released version).
+It also compares the protocol on disk with a git commit — HEAD by default, when the root is a git
+repository with commits, or --against GIT-REF: frozen files unchanged, working schemas not edited in
+place under a released version.
 
 compat OLD NEW compares two schema files; without files, every pair of versions in protocol/. Each
 change is breaking (needs a new major), needs-minor or info. Exit 1 when a version bump is too small.
@@ -125,9 +126,12 @@ export async function main(argv: string[]): Promise<number> {
     const versions = history.majors.flatMap((m) => m.versions.map((v) => v.version)).join(", ");
     if (values.check) {
       const { problems } = historyProblems(history);
-      if (values.against !== undefined) {
+      // Against HEAD by default, when there is one: a frozen release edited (or deleted) and not yet
+      // committed is caught before it reaches a commit. An explicit --against compares with any ref.
+      const against = values.against ?? (hasGitHead(root) ? "HEAD" : undefined);
+      if (against !== undefined) {
         try {
-          problems.push(...problemsAgainst(root, values.against));
+          problems.push(...problemsAgainst(root, against));
         } catch (e) {
           process.stderr.write(`stui-codegen: ${(e as Error).message}\n`);
           return 2;
@@ -139,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       if (drift.length > 0) process.stdout.write(`stui-codegen --check: ${drift.length} generated file(s) out of date with protocol/; run \`npm run generate\` and commit the result.\n`);
       if (problems.length > 0) process.stdout.write(`stui-codegen --check: ${problems.length} protocol history problem(s); see docs/protocol-evolution.md.\n`);
       if (drift.length > 0 || problems.length > 0) return 1;
-      if (!values.quiet) process.stdout.write(`stui-codegen --check: ${output.files.size} generated files up to date with protocol versions ${versions}; history ok${values.against ? ` (also against ${values.against})` : ""} (${ms} ms)\n`);
+      if (!values.quiet) process.stdout.write(`stui-codegen --check: ${output.files.size} generated files up to date with protocol versions ${versions}; history ok${against ? ` (also against ${against})` : ""} (${ms} ms)\n`);
       return 0;
     }
     const done = write(root, output);

@@ -406,6 +406,11 @@ export const CORPUS: CorpusCase[] = [
     change: (s) => (cmd(s, "ping").examples[0].request.params.echo = "hey"), noWitness: "documentation only",
   },
   {
+    name: "a limit the checker does not model added", expected: "breaking", where: "limits",
+    reason: "never silent about what it cannot prove safe",
+    change: (s) => (s["x-stui-limits"].maxSessions = 10), noWitness: "treated as breaking without proof",
+  },
+  {
     name: "a keyword the checker does not model changed", expected: "breaking", where: "ping params.echo",
     reason: "never silent about what it cannot prove safe",
     change: (s) => (defs(s).PingParams.properties.echo.not = { const: "" }), noWitness: "treated as breaking without proof",

@@ -92,6 +92,26 @@ function compareEnvelope(c: NodeComparer, older: ProtocolSchema, newer: Protocol
   c.compare(errorResponse(older), errorResponse(newer), "envelope ErrorResponse", "response");
 }
 
+const TOP_LEVEL = new Set(["x-stui-version", "x-stui-limits", "x-stui-permissions", "x-stui-errors", "x-stui-envelope-errors", "x-stui-commands"]);
+const ERROR_KEYS = new Set(["code", "description", "data"]);
+
+/** STUI keywords the checker does not model (a new limit, a new error-kind key): breaking when they change. */
+function unmodelled(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const differs = (a: Record<string, unknown>, b: Record<string, unknown>, skip: (k: string) => boolean, where: string) => {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!skip(k) && !equal(a[k], b[k])) c.add("breaking", where, `${k} changed; the checker cannot prove the change safe`, "metadata");
+    }
+  };
+  differs(older.raw, newer.raw, (k) => !k.startsWith("x-stui-") || TOP_LEVEL.has(k), "protocol");
+  const limits = (s: ProtocolSchema) => s.raw["x-stui-limits"] as Record<string, unknown>;
+  differs(limits(older), limits(newer), (k) => k === "maxMessageBytes", "limits");
+  const errors = (s: ProtocolSchema) => s.raw["x-stui-errors"] as Record<string, Record<string, unknown>>;
+  for (const kind of Object.keys(errors(older))) {
+    const n = errors(newer)[kind];
+    if (n) differs(errors(older)[kind]!, n, (k) => ERROR_KEYS.has(k), `error ${kind}`);
+  }
+}
+
 /** Every difference between two protocol schemas, classified. */
 export function compareSchemas(older: ProtocolSchema, newer: ProtocolSchema): Change[] {
   const c = new NodeComparer(older.defs, newer.defs);
@@ -105,6 +125,7 @@ export function compareSchemas(older: ProtocolSchema, newer: ProtocolSchema): Ch
     c.add("breaking", "limits", `maxMessageBytes changed from ${older.maxMessageBytes} to ${newer.maxMessageBytes}: ${why}`, "metadata");
   }
   for (const k of ["title", "description"] as const) if (older[k] !== newer[k]) c.add("info", "protocol", `${k} changed`, "metadata");
+  unmodelled(c, older, newer);
   if (!equal(older.permissions, newer.permissions)) c.add("info", "permissions", "permission descriptions changed", "metadata");
   return c.changes;
 }

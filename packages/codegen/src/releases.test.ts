@@ -121,11 +121,15 @@ describe("the protocol history", () => {
     git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "1.0");
     await run();
     expect((await run("--check", "--against", "HEAD")).code).toBe(0);
+    expect((await run("--check")).out).toContain("history ok (also against HEAD)");
 
     put("protocol/v1/releases/1.0.schema.json", released.replace("Liveness check", "Aliveness check"));
     const frozen = await run("--check", "--against", "HEAD");
     expect(frozen.code).toBe(1);
     expect(frozen.out).toContain("released at HEAD, changed now: a frozen release is never edited");
+    const byDefault = await run("--check");
+    expect(byDefault.code, "--check compares with HEAD when there is one").toBe(1);
+    expect(byDefault.out).toContain("released at HEAD, changed now");
 
     put("protocol/v1/releases/1.0.schema.json", released);
     put("protocol/v1/stui.schema.json", schemaWith("1.0", dropEchoLimit));
