@@ -14,7 +14,7 @@ import {
 } from "./gen/index.js";
 import type { Channel, ChannelStats } from "./channel.js";
 import { checkResult, decodeReply, encodeRequest, RequestIds, toRemoteError } from "./codec.js";
-import { StuiError, StuiValidationError, StuiVersionError, isRemoteError } from "./errors.js";
+import { StuiError, StuiValidationError, StuiVersionError, isRemoteError, isStuiError } from "./errors.js";
 import { LockstepChannel } from "./lockstep-channel.js";
 import { PipelinedChannel } from "./pipelined-channel.js";
 
@@ -241,8 +241,14 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
     if (closed) throw new StuiError("ECLOSED", `${method}: client closed`, { method, endpoint });
     const info = tables();
     requireCommand(method, info);
-    if (validate) requireParams(method, params, info);
-    const request = encodeRequest(method, params, ids.next(), validate, info);
+    let request: ReturnType<typeof encodeRequest>;
+    try {
+      request = encodeRequest(method, params, ids.next(), validate, info);
+    } catch (e) {
+      // Invalid in this version: EVERSION if a later version accepts the params, else the EVALIDATION.
+      if (validate && isStuiError(e, "EVALIDATION")) requireParams(method, params, info);
+      throw e;
+    }
     const p = (params ?? {}) as object;
     const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout, info);
     if (!(timeoutMs > 0)) {

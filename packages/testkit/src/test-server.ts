@@ -8,6 +8,7 @@ import {
   MAX_MESSAGE_BYTES,
   PERMISSIONS,
   PROTOCOL_VERSION,
+  NEWEST_VERSION,
   SERVED_VERSIONS,
   VERSIONS,
   isCommandName,
@@ -472,6 +473,8 @@ class ReferenceServer implements TestServer {
       return this.violation(method, id, resultType, problems, result,
         `the handler for '${method}' answered a result that violates #/$defs/${resultType}: ${formatProblems(problems)}`);
     }
+    // The newest version of this code needs no shaping and was just checked.
+    if (version === VERSIONS[NEWEST_VERSION]) return { jsonrpc: "2.0", id, result: wire };
     const shaped = shapeResult(version, method, wire);
     const versionType = version.commands[method]!.resultType;
     const shapedProblems = checkIn(version, versionType, shaped);
