@@ -22,6 +22,6 @@ it("examples/ping.ts pings the server named by STUI_ENDPOINT and prints its answ
     cwd: root,
     env: { ...process.env, STUI_ENDPOINT: server.endpoint },
   });
-  expect(stdout.trim()).toBe("hello from ping-example-server 0.1.0 (typescript-testkit), protocol 1.0");
+  expect(stdout.trim()).toBe(`hello from ping-example-server 0.1.0 (typescript-testkit), protocol ${server.supportedVersions.join(", ")}`);
   expect(server.callsOf("ping")).toHaveLength(1);
 });

@@ -1,7 +1,5 @@
 import { expect } from "vitest";
 import {
-  COMMANDS,
-  ERROR_KINDS,
   isCommandName,
   validators,
   type CommandName,
@@ -9,9 +7,9 @@ import {
   type ErrorKind,
   type ResultOf,
 } from "@stui/client/protocol";
+import { spokenTables } from "./version.js";
 
 type AnyValidator = validators.Validator<unknown>;
-const byName = validators as unknown as Readonly<Record<string, AnyValidator | undefined>>;
 
 function problemsOf(validator: AnyValidator, value: unknown, where: string): string[] {
   if (validator(value)) return [];
@@ -24,21 +22,23 @@ function problemsOf(validator: AnyValidator, value: unknown, where: string): str
  * request's method is known — a result's shape (the command's result type). Empty when valid.
  */
 export function responseProblems(reply: unknown, method?: string): string[] {
-  const problems = problemsOf(validators.Response, reply, "reply");
+  // The spoken version's validators: a reply must be valid in the version the request named.
+  const tables = spokenTables();
+  const byName = tables.validators;
+  const problems = problemsOf(byName["Response"]!, reply, "reply");
   if (problems.length > 0) return problems;
   const response = reply as { result?: unknown; error?: { code: number; data: { kind: ErrorKind } } };
   if (response.error) {
     const { code, data } = response.error;
-    const dataProblems = problemsOf(validators.ErrorData, data, "reply/error/data");
+    const dataProblems = problemsOf(byName["ErrorData"]!, data, "reply/error/data");
     if (dataProblems.length > 0) return dataProblems;
-    const expected = ERROR_KINDS[data.kind]?.code;
+    const expected = tables.errors[data.kind]?.code;
     if (code !== expected) return [`reply/error/code is ${code}, but ${data.kind} has code ${expected}`];
-    const typed = byName[ERROR_KINDS[data.kind].dataType];
+    const typed = byName[tables.errors[data.kind]!.dataType];
     return typed ? problemsOf(typed, data, "reply/error/data") : [`no validator for ${data.kind}`];
   }
-  if (method !== undefined && isCommandName(method)) {
-    return problemsOf(byName[COMMANDS[method].resultType]!, response.result, `reply/result(${COMMANDS[method].resultType})`);
-  }
+  const command = method !== undefined && isCommandName(method) ? tables.commands[method] : undefined;
+  if (command) return problemsOf(byName[command.resultType]!, response.result, `reply/result(${command.resultType})`);
   return [];
 }
 
@@ -60,7 +60,7 @@ export function expectError<K extends ErrorKind>(reply: unknown, kind: K): Error
   expectValidResponse(reply);
   const response = reply as { result?: unknown; error?: { code: number; data: ErrorDataByKind[K] } };
   expect(response.error?.data?.kind, `expected a ${kind} error, got ${JSON.stringify(reply).slice(0, 300)}`).toBe(kind);
-  expect(response.error!.code).toBe(ERROR_KINDS[kind].code);
+  expect(response.error!.code).toBe(spokenTables().errors[kind]!.code);
   return response.error!.data;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
-import { PROTOCOL_VERSION } from "@stui/client/protocol";
+import { spokenVersion } from "./version.js";
 
 /**
  * How a raw client frames its messages:
@@ -100,7 +100,7 @@ export function uniqueId(): string {
   return `${ID_PREFIX}-${++nextId}`;
 }
 
-/** A request envelope (a fresh unique id unless given); `extra` members override or add. */
+/** A request envelope in the spoken version (a fresh unique id unless given); `extra` members override or add. */
 export function envelope(method: string, params?: object, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { jsonrpc: "2.0", id: uniqueId(), stui: PROTOCOL_VERSION, method, ...(params !== undefined ? { params } : {}), ...extra };
+  return { jsonrpc: "2.0", id: uniqueId(), stui: spokenVersion(), method, ...(params !== undefined ? { params } : {}), ...extra };
 }

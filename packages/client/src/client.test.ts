@@ -52,10 +52,10 @@ describe.each(TRANSPORTS)("client over %s", (transport) => {
     });
 
     it("opens a session with version negotiation and evaluates in it", async () => {
-      //   client ── session.create { protocolVersions: ["1.0"] } ──▶ server ── { protocolVersion: "1.0" }
+      //   client ── session.create { protocolVersions: ["1.1", "1.0"] } ──▶ server ── { protocolVersion: "1.1" }
       //   client ── evaluate { sessionId, code } ──▶ scripted handler
       const session = await client.openSession();
-      expect(session.protocolVersion).toBe("1.0");
+      expect(session.protocolVersion).toBe(SUPPORTED_VERSIONS[0]);
       expect(server.callsOf("session.create")[0]?.params).toMatchObject({ clientName: "client-test", protocolVersions: [...SUPPORTED_VERSIONS] });
       const result = await session.evaluate("3 + 4", { printLimit: 100 });
       expect(result.value.printString).toBe(`scripted: 3 + 4 in ${session.id}`);
@@ -134,7 +134,7 @@ describe.each(TRANSPORTS)("client over %s", (transport) => {
       cleanup.push(() => client.close());
       const e = await caught(client.openSession());
       if (!isStuiError(e, "EVERSION")) throw e;
-      expect(e.clientVersions).toEqual(["1.0"]);
+      expect(e.clientVersions).toEqual(SUPPORTED_VERSIONS);
       expect(e.serverVersions).toEqual(["2.0"]);
       expect(isRemoteError(e.cause, "unsupportedVersion")).toBe(true);
     });

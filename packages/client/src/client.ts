@@ -1,8 +1,5 @@
+import * as generated from "./gen/index.js";
 import {
-  COMMANDS,
-  PROTOCOL_VERSION,
-  createApi,
-  isRetrySafe,
   type CallOptions,
   type CommandName,
   type EvaluateParams,
@@ -13,16 +10,33 @@ import {
   type SessionCloseResult,
   type SessionRestoreResult,
   type StuiApi,
-  type Transport,
+  type VersionInfo,
 } from "./gen/index.js";
 import type { Channel, ChannelStats } from "./channel.js";
-import { checkResult, encodeRequest, RequestIds, toRemoteError } from "./codec.js";
-import { StuiError, StuiValidationError, StuiVersionError, isRemoteError } from "./errors.js";
+import { checkResult, decodeReply, encodeRequest, RequestIds, toRemoteError } from "./codec.js";
+import { StuiError, StuiValidationError, StuiVersionError, isRemoteError, isStuiError } from "./errors.js";
 import { LockstepChannel } from "./lockstep-channel.js";
 import { PipelinedChannel } from "./pipelined-channel.js";
 
-/** Every protocol version this client speaks, best first. Sent in session.create. */
-export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([PROTOCOL_VERSION]);
+/**
+ * Every protocol version this client speaks, best first: every minor of its major (generated
+ * CLIENT_VERSIONS). Sent in session.create.
+ */
+export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([...generated.CLIENT_VERSIONS]);
+
+/**
+ * What the client runtime needs from generated protocol code: `@stui/client/protocol` itself, or a
+ * client generated from an older release (test/fixtures/clients/<X.Y>, for the version matrix).
+ */
+export interface GeneratedProtocol<Api> {
+  /** Every version the generated client speaks, newest first. */
+  readonly CLIENT_VERSIONS: readonly string[];
+  readonly VERSIONS: Readonly<Record<string, VersionInfo>>;
+  /** The first version of the major with each command. */
+  readonly COMMAND_SINCE: Readonly<Record<string, string>>;
+  /** Builds the typed API on a transport. */
+  createApi(transport: never): Api;
+}
 
 /** Where `connect()` goes when neither the option nor STUI_ENDPOINT says. */
 export const DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
@@ -86,9 +100,17 @@ export interface StuiSession {
 }
 
 /** The typed API of every protocol command, plus the connection's own controls. */
-export interface StuiClient extends StuiApi {
+export interface StuiClient extends StuiApi, StuiClientControls {}
+
+/** What a client has besides the typed API: the connection's own controls. */
+export interface StuiClientControls {
   readonly endpoint: string;
   readonly mode: "lockstep" | "pipelined";
+  /**
+   * The protocol version requests carry now: the client's newest until openSession() negotiates
+   * or the server refuses it at the envelope (then the best version both speak).
+   */
+  readonly protocolVersion: string;
   /** Counters: requests sent, re-sent, timeouts, reconnects, stale replies. */
   readonly stats: Readonly<ChannelStats>;
   /** Calls one command by name (what every typed method does). */
@@ -104,10 +126,10 @@ export interface StuiClient extends StuiApi {
  * default — stretched, for commands whose params carry a server-side time limit (evaluate,
  * debug), to that limit (given or the schema's default) plus a second.
  */
-export function attemptTimeout(method: CommandName, params: object, callTimeoutMs: number | undefined, clientTimeoutMs: number | undefined): number {
+export function attemptTimeout(method: CommandName, params: object, callTimeoutMs: number | undefined, clientTimeoutMs: number | undefined, info: VersionInfo = generated.VERSIONS[generated.NEWEST_VERSION]!): number {
   if (callTimeoutMs !== undefined) return callTimeoutMs;
   if (clientTimeoutMs !== undefined) return clientTimeoutMs;
-  const serverLimit = (params as { timeoutMs?: unknown }).timeoutMs ?? COMMANDS[method].defaults["timeoutMs"];
+  const serverLimit = (params as { timeoutMs?: unknown }).timeoutMs ?? info.commands[method]?.defaults["timeoutMs"];
   return typeof serverLimit === "number" ? Math.max(DEFAULT_TIMEOUT_MS, serverLimit + SERVER_LIMIT_GRACE_MS) : DEFAULT_TIMEOUT_MS;
 }
 
@@ -128,6 +150,35 @@ export function attemptTimeout(method: CommandName, params: object, callTimeoutM
  * ```
  */
 export async function connect(options: ConnectOptions = {}): Promise<StuiClient> {
+  return connectWith(generated, options);
+}
+
+/** Whether re-sending this call after a timeout is safe, as one protocol version says. */
+function retrySafe(info: VersionInfo, method: string, params: object): boolean {
+  const command = info.commands[method]!;
+  if (!command.idempotent) return false;
+  return !command.paramNotIdempotent.some((name) => (params as Record<string, unknown>)[name] !== undefined);
+}
+
+/** The highest version in both lists (each `MAJOR.MINOR`), or undefined. */
+function bestCommon(ours: readonly string[], theirs: readonly string[]): string | undefined {
+  const rank = (v: string) => v.split(".").map(Number) as [number, number];
+  return ours.filter((v) => theirs.includes(v)).sort((a, b) => rank(b)[0] - rank(a)[0] || rank(b)[1] - rank(a)[1])[0];
+}
+
+/**
+ * {@link connect} with the generated protocol code given explicitly: `connectWith(generated, …)`
+ * is `connect(…)`. The version-matrix tests pass a client generated from an older release.
+ *
+ * Versions. Requests carry the client's current version: its newest until the server says
+ * otherwise. `openSession()` negotiates (the server answers the best version both speak) and every
+ * later request carries that version. A request the server refuses at the envelope with
+ * unsupportedVersion (it ran nothing) is re-sent once in the best version both speak, which the
+ * client keeps from then on. A call to a command the current version lacks, or with params only a
+ * later version accepts (a new enum value, a new member), fails with EVERSION naming the version
+ * that introduced it, without sending anything.
+ */
+export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options: ConnectOptions = {}): Promise<Api & StuiClientControls> {
   const endpoint = options.endpoint ?? process.env["STUI_ENDPOINT"] ?? DEFAULT_ENDPOINT;
   const mode = options.mode ?? "lockstep";
   if (mode !== "lockstep" && mode !== "pipelined") {
@@ -145,57 +196,115 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
   const defaultClientName = options.clientName ?? "stui-client";
   const onProtocolError = options.onProtocolError ?? ((e: StuiError) => process.emitWarning(e));
 
-  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint) : new PipelinedChannel(endpoint, onProtocolError);
+  const clientVersions = protocol.CLIENT_VERSIONS;
+  let version = clientVersions[0]!;
+  const tables = () => protocol.VERSIONS[version]!;
+  const decode = (bytes: Uint8Array | string, at?: string) => decodeReply(bytes, at, tables());
+  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint, decode) : new PipelinedChannel(endpoint, onProtocolError, decode);
   const ids = new RequestIds();
   let closed = false;
 
-  async function call<M extends CommandName>(method: M, params: ParamsOf<M>, callOptions?: CallOptions): Promise<ResultOf<M>> {
+  /** Fails without sending when the current version lacks the command (EVERSION) or it is unknown (EVALIDATION). */
+  function requireCommand(method: string, info: VersionInfo): void {
+    if (info.commands[method]) return;
+    const since = Object.prototype.hasOwnProperty.call(protocol.COMMAND_SINCE, method) ? protocol.COMMAND_SINCE[method] : undefined;
+    if (since === undefined) return; // encodeRequest answers EVALIDATION for an unknown method
+    throw new StuiVersionError(clientVersions, [version], { method, endpoint }, {
+      requiredVersion: since,
+      message: `${method} needs protocol ${since}, and this connection speaks ${version} (the best version this server and client share); nothing was sent`,
+    });
+  }
+
+  /**
+   * Params the current version rejects but a later version of this client accepts use something
+   * that version introduced (e.g. a new enum value): EVERSION naming it, without sending.
+   */
+  function requireParams(method: string, params: unknown, info: VersionInfo): void {
+    const command = info.commands[method];
+    if (!command || info.validators[command.paramsType]!(params ?? {})) return;
+    const rank = (v: string) => v.split(".").map(Number) as [number, number];
+    const later = clientVersions
+      .filter((v) => rank(v)[0] === rank(version)[0] && rank(v)[1] > rank(version)[1])
+      .sort((a, b) => rank(a)[1] - rank(b)[1])
+      .find((v) => {
+        const command = protocol.VERSIONS[v]!.commands[method];
+        return command !== undefined && protocol.VERSIONS[v]!.validators[command.paramsType]!(params ?? {});
+      });
+    if (later === undefined) return; // invalid in every version: encodeRequest answers EVALIDATION
+    throw new StuiVersionError(clientVersions, [version], { method, endpoint }, {
+      requiredVersion: later,
+      message: `${method}: these params need protocol ${later}, and this connection speaks ${version} (the best version this server and client share); nothing was sent`,
+    });
+  }
+
+  async function call<M extends CommandName>(method: M, params: ParamsOf<M>, callOptions?: CallOptions, renegotiated = false): Promise<ResultOf<M>> {
     if (closed) throw new StuiError("ECLOSED", `${method}: client closed`, { method, endpoint });
-    const request = encodeRequest(method, params, ids.next(), validate);
+    const info = tables();
+    requireCommand(method, info);
+    let request: ReturnType<typeof encodeRequest>;
+    try {
+      request = encodeRequest(method, params, ids.next(), validate, info);
+    } catch (e) {
+      // Invalid in this version: EVERSION if a later version accepts the params, else the EVALIDATION.
+      if (validate && isStuiError(e, "EVALIDATION")) requireParams(method, params, info);
+      throw e;
+    }
     const p = (params ?? {}) as object;
-    const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout);
+    const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout, info);
     if (!(timeoutMs > 0)) {
       throw new StuiValidationError(`timeoutMs must be positive, not ${timeoutMs}`, [{ path: "/timeoutMs", message: "must be > 0" }], { method });
     }
     const reply = await channel.exchange({
       request,
-      retrySafe: isRetrySafe(request.method, p),
+      retrySafe: retrySafe(info, request.method, p),
       timeoutMs,
       retries,
       signal: callOptions?.signal,
     });
-    if (!reply.ok) throw toRemoteError(reply.error, request.method, request.id, endpoint);
-    if (validate) checkResult(request.method, reply.result, request.id, endpoint);
+    if (!reply.ok) {
+      const error = toRemoteError(reply.error, request.method, request.id, endpoint);
+      if (isRemoteError(error, "unsupportedVersion") && error.data.requested.length === 1 && error.data.requested[0] === request.version) {
+        // Refused at the envelope (nothing ran): speak the best version we share, or give up.
+        const best = bestCommon(clientVersions, error.data.supported);
+        if (best === undefined || renegotiated || best === request.version) {
+          throw new StuiVersionError(clientVersions, error.data.supported, { method, requestId: request.id, endpoint, cause: error });
+        }
+        version = best;
+        return call(method, params, callOptions, true);
+      }
+      throw error;
+    }
+    if (validate) checkResult(request.method, reply.result, request.id, endpoint, info);
     return reply.result as ResultOf<M>;
   }
 
-  const transport: Transport = { call };
-  const api = createApi(transport);
+  const api = protocol.createApi({ call } as never);
 
   async function openSession(sessionOptions: SessionOptions = {}): Promise<StuiSession> {
     let created: ResultOf<"session.create">;
     try {
       created = await call("session.create", {
         clientName: sessionOptions.clientName ?? defaultClientName,
-        protocolVersions: [...SUPPORTED_VERSIONS],
+        protocolVersions: [...clientVersions],
         ...(sessionOptions.debug !== undefined ? { debug: sessionOptions.debug } : {}),
         ...(sessionOptions.idleTimeoutMs !== undefined ? { idleTimeoutMs: sessionOptions.idleTimeoutMs } : {}),
       });
     } catch (e) {
       if (isRemoteError(e, "unsupportedVersion")) {
-        throw new StuiVersionError(SUPPORTED_VERSIONS, e.data.supported, { method: "session.create", requestId: e.requestId, endpoint, cause: e });
+        throw new StuiVersionError(clientVersions, e.data.supported, { method: "session.create", requestId: e.requestId, endpoint, cause: e });
       }
       throw e;
     }
-    if (!SUPPORTED_VERSIONS.includes(created.protocolVersion)) {
+    if (!clientVersions.includes(created.protocolVersion)) {
       // The server chose a version we never offered. Its session is useless to us: close it. A
       // failure to close does not hide the version error; it rides along as the error's cause.
       let closeError: unknown;
       await call("session.close", { sessionId: created.sessionId }).catch((e: unknown) => {
         closeError = e;
       });
-      throw new StuiVersionError(SUPPORTED_VERSIONS, [created.protocolVersion], { method: "session.create", endpoint, cause: closeError });
+      throw new StuiVersionError(clientVersions, [created.protocolVersion], { method: "session.create", endpoint, cause: closeError });
     }
+    version = created.protocolVersion;
     const sessionId = created.sessionId;
     return {
       id: sessionId,
@@ -209,9 +318,12 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
     };
   }
 
-  return Object.assign(api, {
+  const controls: StuiClientControls = {
     endpoint,
     mode,
+    get protocolVersion() {
+      return version;
+    },
     stats: channel.stats,
     call,
     openSession,
@@ -219,5 +331,7 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
       closed = true;
       channel.close();
     },
-  });
+  };
+  // Property descriptors, not Object.assign: protocolVersion must stay a live getter.
+  return Object.defineProperties(api as Api & object, Object.getOwnPropertyDescriptors(controls)) as Api & StuiClientControls;
 }

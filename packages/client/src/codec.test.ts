@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_MESSAGE_BYTES } from "./gen/index.js";
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from "./gen/index.js";
 import { checkResult, decodeReply, encodeRequest, RequestIds } from "./codec.js";
 import { isStuiError } from "./errors.js";
 
@@ -15,7 +15,7 @@ function thrown(fn: () => unknown): unknown {
 describe("encodeRequest", () => {
   it("builds a JSON-RPC envelope with the protocol version", () => {
     const r = encodeRequest("ping", { echo: "hi" }, "ab-1");
-    expect(JSON.parse(r.text)).toEqual({ jsonrpc: "2.0", id: "ab-1", stui: "1.0", method: "ping", params: { echo: "hi" } });
+    expect(JSON.parse(r.text)).toEqual({ jsonrpc: "2.0", id: "ab-1", stui: PROTOCOL_VERSION, method: "ping", params: { echo: "hi" } });
   });
 
   it("refuses invalid params with the problems listed", () => {

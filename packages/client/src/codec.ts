@@ -1,16 +1,13 @@
 import { randomBytes } from "node:crypto";
 import {
-  COMMANDS,
-  ERROR_KINDS,
-  MAX_MESSAGE_BYTES,
-  PROTOCOL_VERSION,
-  isCommandName,
+  NEWEST_VERSION,
+  VERSIONS,
   toValidationProblems,
-  validators,
   type CommandName,
   type ErrorKind,
   type ErrorObject,
   type ValidationProblem,
+  type VersionInfo,
 } from "./gen/index.js";
 import type { Validator } from "./gen/validators.js";
 import { StuiError, StuiRemoteError, StuiValidationError } from "./errors.js";
@@ -21,22 +18,20 @@ import { StuiError, StuiRemoteError, StuiValidationError } from "./errors.js";
  *
  *   call(method, params) ──encodeRequest──▶ JSON text ──▶ socket
  *   socket ──▶ bytes ──decodeReply──▶ { id, result | error } ──checkResult / toRemoteError──▶ caller
+ *
+ * Each function works in one protocol version (`info`, from the generated VERSIONS table): the
+ * version's validators, error codes and size limit. The default is the newest version.
  */
 
 type AnyValidator = Validator<unknown>;
-const byName = validators as unknown as Record<string, AnyValidator>;
 
-function validatorFor(typeName: string): AnyValidator {
-  const v = byName[typeName];
-  if (!v) throw new Error(`no generated validator named ${typeName}`);
+/** The newest version's tables: what code generated here speaks by default. */
+export const NEWEST: VersionInfo = VERSIONS[NEWEST_VERSION]!;
+
+function validatorFor(info: VersionInfo, typeName: string): AnyValidator {
+  const v = info.validators[typeName];
+  if (!v) throw new Error(`no generated validator named ${typeName} in protocol ${info.version}`);
   return v;
-}
-
-const PARAMS_VALIDATORS = new Map<CommandName, AnyValidator>();
-const RESULT_VALIDATORS = new Map<CommandName, AnyValidator>();
-for (const [name, info] of Object.entries(COMMANDS)) {
-  PARAMS_VALIDATORS.set(name as CommandName, validatorFor(info.paramsType));
-  RESULT_VALIDATORS.set(name as CommandName, validatorFor(info.resultType));
 }
 
 /** ajv's errors as the protocol's ValidationProblem list (the generated rule both servers follow). */
@@ -64,6 +59,8 @@ export interface EncodedRequest {
   method: CommandName;
   /** The whole envelope as JSON text. */
   text: string;
+  /** The protocol version the request speaks (its `stui`). */
+  version: string;
 }
 
 /**
@@ -71,13 +68,14 @@ export interface EncodedRequest {
  * JSON-RPC envelope and refuses anything larger than MAX_MESSAGE_BYTES. Throws EVALIDATION or
  * ETOOLARGE; nothing is sent in either case.
  */
-export function encodeRequest(method: string, params: unknown, id: string, validate = true): EncodedRequest {
-  if (!isCommandName(method)) {
-    throw new StuiValidationError(`unknown method ${JSON.stringify(method)}`, [{ path: "", message: `not a command of protocol ${PROTOCOL_VERSION}` }], { method });
+export function encodeRequest(method: string, params: unknown, id: string, validate = true, info: VersionInfo = NEWEST): EncodedRequest {
+  const command = Object.prototype.hasOwnProperty.call(info.commands, method) ? info.commands[method] : undefined;
+  if (!command) {
+    throw new StuiValidationError(`unknown method ${JSON.stringify(method)}`, [{ path: "", message: `not a command of protocol ${info.version}` }], { method });
   }
   const p = params ?? {};
   if (validate) {
-    const v = PARAMS_VALIDATORS.get(method)!;
+    const v = validatorFor(info, command.paramsType);
     if (!v(p)) {
       const problems = toProblems(v.errors);
       throw new StuiValidationError(
@@ -89,16 +87,19 @@ export function encodeRequest(method: string, params: unknown, id: string, valid
   } else if (typeof p !== "object" || Array.isArray(p)) {
     throw new StuiValidationError(`invalid params for ${method}: must be an object`, [{ path: "", message: "must be object" }], { method });
   }
-  const text = JSON.stringify({ jsonrpc: "2.0", id, stui: PROTOCOL_VERSION, method, params: p });
+  const text = JSON.stringify({ jsonrpc: "2.0", id, stui: info.version, method, params: p });
   // Cheap bound first: a UTF-8 byte count is at most 3 bytes per UTF-16 unit.
-  if (text.length * 3 > MAX_MESSAGE_BYTES) {
+  if (text.length * 3 > info.maxMessageBytes) {
     const bytes = Buffer.byteLength(text, "utf8");
-    if (bytes > MAX_MESSAGE_BYTES) {
-      throw new StuiError("ETOOLARGE", `request of ${bytes} bytes is larger than the protocol's limit of ${MAX_MESSAGE_BYTES} bytes`, { method, requestId: id });
+    if (bytes > info.maxMessageBytes) {
+      throw new StuiError("ETOOLARGE", `request of ${bytes} bytes is larger than the protocol's limit of ${info.maxMessageBytes} bytes`, { method, requestId: id });
     }
   }
-  return { id, method, text };
+  return { id, method: method as CommandName, text, version: info.version };
 }
+
+/** Reads one reply envelope (decodeReply in one protocol version). */
+export type ReplyDecoder = (bytes: Uint8Array | string, endpoint?: string) => DecodedReply;
 
 /** A reply whose envelope is valid; the result is not yet checked against the command. */
 export type DecodedReply =
@@ -110,11 +111,13 @@ export type DecodedReply =
  * data's shape and that error.code is the code of data.kind). Throws EPROTOCOL with what is wrong.
  * When the id can still be read from a broken reply it is put on the error's `requestId`.
  */
-export function decodeReply(bytes: Uint8Array | string, endpoint?: string): DecodedReply {
+export function decodeReply(bytes: Uint8Array | string, endpoint?: string, info: VersionInfo = NEWEST): DecodedReply {
   const size = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
-  if (size > MAX_MESSAGE_BYTES) {
-    throw new StuiError("EPROTOCOL", `reply of ${size} bytes is larger than the protocol's limit of ${MAX_MESSAGE_BYTES} bytes`, { endpoint });
+  if (size > info.maxMessageBytes) {
+    throw new StuiError("EPROTOCOL", `reply of ${size} bytes is larger than the protocol's limit of ${info.maxMessageBytes} bytes`, { endpoint });
   }
+  const successResponse = validatorFor(info, "SuccessResponse");
+  const errorResponse = validatorFor(info, "ErrorResponse");
   let msg: unknown;
   try {
     msg = JSON.parse(
@@ -126,24 +129,26 @@ export function decodeReply(bytes: Uint8Array | string, endpoint?: string): Deco
   const rawId = typeof msg === "object" && msg !== null ? (msg as { id?: unknown }).id : undefined;
   const requestId = typeof rawId === "string" ? rawId : typeof rawId === "number" ? String(rawId) : undefined;
   if (typeof msg === "object" && msg !== null && "result" in msg) {
-    if (!validators.SuccessResponse(msg)) {
-      throw protocolError("reply is not a valid success response", toProblems(validators.SuccessResponse.errors), requestId, endpoint);
+    if (!successResponse(msg)) {
+      throw protocolError("reply is not a valid success response", toProblems(successResponse.errors), requestId, endpoint);
     }
-    return { id: msg.id, ok: true, result: msg.result as Record<string, unknown> };
+    const ok = msg as { id: string | number; result: Record<string, unknown> };
+    return { id: ok.id, ok: true, result: ok.result };
   }
-  if (!validators.ErrorResponse(msg)) {
-    throw protocolError("reply is not a valid response", toProblems(validators.ErrorResponse.errors), requestId, endpoint);
+  if (!errorResponse(msg)) {
+    throw protocolError("reply is not a valid response", toProblems(errorResponse.errors), requestId, endpoint);
   }
-  const expected = ERROR_KINDS[msg.error.data.kind].code;
-  if (msg.error.code !== expected) {
+  const failed = msg as { id: string | number | null; error: ErrorObject };
+  const expected = info.errors[failed.error.data.kind]?.code;
+  if (failed.error.code !== expected) {
     throw protocolError(
-      `error reply of kind ${msg.error.data.kind} has code ${msg.error.code}, not ${expected}`,
-      [{ path: "/error/code", message: `must be ${expected} for kind ${msg.error.data.kind}` }],
+      `error reply of kind ${failed.error.data.kind} has code ${failed.error.code}, not ${expected}`,
+      [{ path: "/error/code", message: `must be ${expected} for kind ${failed.error.data.kind}` }],
       requestId,
       endpoint,
     );
   }
-  return { id: msg.id, ok: false, error: msg.error };
+  return { id: failed.id, ok: false, error: failed.error };
 }
 
 function protocolError(what: string, problems: ValidationProblem[], requestId: string | undefined, endpoint: string | undefined): StuiError {
@@ -152,13 +157,14 @@ function protocolError(what: string, problems: ValidationProblem[], requestId: s
 }
 
 /** Checks a success result against the command's result schema; throws EPROTOCOL. */
-export function checkResult(method: CommandName, result: unknown, requestId: string, endpoint?: string): void {
-  const v = RESULT_VALIDATORS.get(method)!;
+export function checkResult(method: CommandName, result: unknown, requestId: string, endpoint?: string, info: VersionInfo = NEWEST): void {
+  const resultType = info.commands[method]!.resultType;
+  const v = validatorFor(info, resultType);
   if (!v(result)) {
     const problems = toProblems(v.errors);
     throw new StuiError(
       "EPROTOCOL",
-      `result of ${method} does not match ${COMMANDS[method].resultType}: ${problems.slice(0, 5).map((p) => `${p.path || "/"} ${p.message}`).join("; ")}`,
+      `result of ${method} does not match ${resultType} of protocol ${info.version}: ${problems.slice(0, 5).map((p) => `${p.path || "/"} ${p.message}`).join("; ")}`,
       { method, requestId, endpoint },
     );
   }

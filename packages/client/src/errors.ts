@@ -11,7 +11,8 @@ import type { ErrorDataByKind, ErrorKind, ValidationProblem } from "./gen/index.
  * - `EVALIDATION` our own params (or method name) are invalid; nothing was sent. Carries `problems`.
  * - `ETOOLARGE`   the request is bigger than MAX_MESSAGE_BYTES; nothing was sent.
  * - `EREMOTE`     the server answered a protocol error: carries `kind`, `rpcCode` and `data`.
- * - `EVERSION`    the client and server share no protocol version. Carries both sides' versions.
+ * - `EVERSION`    the client and server share no protocol version, or the call needs a newer version than
+ *                 the one negotiated (nothing was sent). Carries both sides' versions.
  * - `ECLOSED`     the client was closed before the call finished (or the call was made after).
  * - `EABORTED`    the caller's AbortSignal fired.
  */
@@ -103,23 +104,30 @@ export class StuiValidationError extends StuiError {
   }
 }
 
-/** Client and server share no protocol version: both sides are listed. */
+/**
+ * A protocol version problem, found before anything was sent or from the server's answer: the
+ * client and server share no protocol version (both sides are listed), or a command (or a value)
+ * needs a newer version than the one negotiated with this server (`requiredVersion` says which).
+ */
 export class StuiVersionError extends StuiError {
   declare readonly code: "EVERSION";
   /** Every version this client speaks. */
   readonly clientVersions: readonly string[];
   /** The versions the server said it supports (or the one it chose that we do not speak). */
   readonly serverVersions: readonly string[];
+  /** The version that introduced the command the call needs, when that is the problem. */
+  readonly requiredVersion: string | undefined;
 
-  constructor(clientVersions: readonly string[], serverVersions: readonly string[], context: StuiErrorContext = {}) {
+  constructor(clientVersions: readonly string[], serverVersions: readonly string[], context: StuiErrorContext = {}, requirement?: { requiredVersion: string; message: string }) {
     super(
       "EVERSION",
-      `no common protocol version: client speaks [${clientVersions.join(", ")}], server [${serverVersions.join(", ")}]`,
+      requirement?.message ?? `no common protocol version: client speaks [${clientVersions.join(", ")}], server [${serverVersions.join(", ")}]`,
       context,
     );
     this.name = "StuiVersionError";
     this.clientVersions = clientVersions;
     this.serverVersions = serverVersions;
+    this.requiredVersion = requirement?.requiredVersion;
   }
 }
 

@@ -20,6 +20,7 @@
  */
 export {
   connect,
+  connectWith,
   SUPPORTED_VERSIONS,
   DEFAULT_ENDPOINT,
   DEFAULT_TIMEOUT_MS,
@@ -27,6 +28,8 @@ export {
   type ConnectOptions,
   type SessionOptions,
   type StuiClient,
+  type StuiClientControls,
+  type GeneratedProtocol,
   type StuiSession,
 } from "./client.js";
 export {
@@ -42,4 +45,4 @@ export {
   type StuiErrorContext,
 } from "./errors.js";
 export type { ChannelStats } from "./channel.js";
-export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES, type CallOptions, type StuiApi, type ErrorKind, type ErrorDataByKind } from "./gen/index.js";
+export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES, CLIENT_VERSIONS, COMMAND_SINCE, type CallOptions, type StuiApi, type ErrorKind, type ErrorDataByKind } from "./gen/index.js";

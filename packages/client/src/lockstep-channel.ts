@@ -1,6 +1,6 @@
 import * as zmq from "zeromq";
 import { abortedError, checkEndpoint, closedError, newStats, onAbort, PeerWatch, type Channel, type ChannelStats, type Exchange } from "./channel.js";
-import { decodeReply, type DecodedReply } from "./codec.js";
+import { decodeReply, type DecodedReply, type ReplyDecoder } from "./codec.js";
 import { StuiError } from "./errors.js";
 
 /**
@@ -47,7 +47,8 @@ export class LockstepChannel implements Channel {
   /** The receive/send timeout last set on the socket (a native option: set only on change). */
   #socketTimeout = -1;
 
-  constructor(endpoint: string) {
+  /** `decode` reads a reply envelope (default: the newest protocol version's decodeReply). */
+  constructor(endpoint: string, private readonly decode: ReplyDecoder = decodeReply) {
     checkEndpoint(endpoint);
     this.endpoint = endpoint;
     this.#open();
@@ -116,7 +117,7 @@ export class LockstepChannel implements Channel {
         case "reply": {
           let reply: DecodedReply;
           try {
-            reply = decodeReply(outcome.frame, this.endpoint);
+            reply = this.decode(outcome.frame, this.endpoint);
           } catch (e) {
             throw new StuiError("EPROTOCOL", `${method}: ${(e as Error).message}`, { ...context, cause: e });
           }

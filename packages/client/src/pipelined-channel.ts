@@ -1,6 +1,6 @@
 import * as zmq from "zeromq";
 import { abortedError, checkEndpoint, closedError, newStats, onAbort, PeerWatch, type Channel, type ChannelStats, type Exchange } from "./channel.js";
-import { decodeReply, type DecodedReply } from "./codec.js";
+import { decodeReply, type DecodedReply, type ReplyDecoder } from "./codec.js";
 import { StuiError } from "./errors.js";
 
 /**
@@ -40,7 +40,8 @@ export class PipelinedChannel implements Channel {
   #sending = false;
   #closed = false;
 
-  constructor(endpoint: string, onUnattributed: (e: StuiError) => void) {
+  /** `decode` reads a reply envelope (default: the newest protocol version's decodeReply). */
+  constructor(endpoint: string, onUnattributed: (e: StuiError) => void, private readonly decode: ReplyDecoder = decodeReply) {
     checkEndpoint(endpoint);
     this.endpoint = endpoint;
     this.#onUnattributed = onUnattributed;
@@ -142,7 +143,7 @@ export class PipelinedChannel implements Channel {
     let reply: DecodedReply;
     try {
       if (!framingOk) throw new StuiError("EPROTOCOL", `reply has ${frames.length} frames; expected ["", payload]`, { endpoint: this.endpoint });
-      reply = decodeReply(payload, this.endpoint);
+      reply = this.decode(payload, this.endpoint);
     } catch (e) {
       const err = e as StuiError;
       const p = err.requestId !== undefined ? this.#pending.get(err.requestId) : undefined;

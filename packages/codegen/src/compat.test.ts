@@ -23,7 +23,7 @@ describe("compareSchemas", () => {
 
   it("calls a new optional param additive and a new required one breaking", () => {
     const opt = edited("0.2", (s) => (s.$defs.PingParams.properties.loud = { type: "boolean" }));
-    expect(kinds(compareSchemas(base(), opt))).toEqual(["additive ping params.loud"]);
+    expect(kinds(compareSchemas(base(), opt))).toEqual(["needs-minor ping params.loud"]);
     const req = edited("0.2", (s) => {
       s.$defs.PingParams.properties.loud = { type: "boolean" };
       s.$defs.PingParams.required = ["loud"];
@@ -35,12 +35,12 @@ describe("compareSchemas", () => {
     const narrowerParam = edited("0.2", (s) => (s.$defs.Side.enum = ["left"]));
     expect(compareSchemas(base(), narrowerParam).map((c) => c.severity)).toEqual(["breaking"]);
     const widerParam = edited("0.2", (s) => (s.$defs.ThingLookParams.properties.limit.maximum = 50));
-    expect(kinds(compareSchemas(base(), widerParam))).toEqual(["additive thing.look params.limit"]);
+    expect(kinds(compareSchemas(base(), widerParam))).toEqual(["needs-minor thing.look params.limit"]);
     const tighterParam = edited("0.2", (s) => (s.$defs.PingParams.properties.echo.maxLength = 5));
     expect(kinds(compareSchemas(base(), tighterParam))).toEqual(["breaking ping params.echo"]);
   });
 
-  it("calls a removed or retyped result field breaking, a new optional one additive", () => {
+  it("calls a removed or retyped result field breaking, a new optional one needs-minor", () => {
     const removed = edited("0.2", (s) => {
       delete s.$defs.ThingLookResult.properties.tags;
       s.$defs.ThingLookResult.required = ["name"];
@@ -49,7 +49,7 @@ describe("compareSchemas", () => {
     const retyped = edited("0.2", (s) => (s.$defs.ThingLookResult.properties.name = { type: ["string", "null"] }));
     expect(kinds(compareSchemas(base(), retyped))).toEqual(["breaking thing.look result.name"]);
     const added = edited("0.2", (s) => (s.$defs.ThingLookResult.properties.size = { type: "integer" }));
-    expect(kinds(compareSchemas(base(), added))).toEqual(["additive thing.look result.size"]);
+    expect(kinds(compareSchemas(base(), added))).toEqual(["needs-minor thing.look result.size"]);
   });
 
   it("flags removed commands, changed error codes, tighter permissions and lost retry safety", () => {

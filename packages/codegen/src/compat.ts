@@ -1,191 +1,177 @@
 /**
- * The breaking-change checker: compares two protocol schemas and says which
- * differences would break a client or server built against the older one.
+ * The breaking-change checker: compares two protocol schemas and classifies every difference by
+ * who reads it (see STYLE.md, "Judge a change by who reads it").
  *
- * A request flows client → server, so the newer schema must still accept every
- * request the older one allowed (params may only widen). A result flows
- * server → client, so it must still satisfy every older client (results may
- * only add optional fields — a server answers each request in the version the
- * request names — and never drop or retype one). A breaking change needs a new
- * major version; an additive change needs at least a new minor version.
+ * - Requests (params, the envelope) flow client → server: the newer server must accept every
+ *   request an older client sends, so params may only widen.
+ * - Replies (results, error data) flow server → client: an older client must accept everything the
+ *   newer server sends it *after the server shaped the reply for the request's version* — members
+ *   an older closed object does not know are left out, and an error kind the older version (or
+ *   command) lacks is answered as internalError. So a new member of a closed result is a minor
+ *   change, while a new enum value, a new oneOf branch or a looser bound in a reply is breaking.
+ * - Metadata (permission classes, retry safety, defaults, error kinds and codes, limits) changes
+ *   what generated code does and what a grant allows.
+ *
+ * Severities: `breaking` needs a new major version, `needs-minor` a new minor version, `info`
+ * (descriptions, examples) needs none.
  */
-import { type ProtocolSchema, type SchemaNode, resolve } from "./schema.js";
+import equal from "fast-deep-equal";
+import { type ProtocolSchema, type SchemaNode } from "./schema.js";
+import { type Change, type Severity, NodeComparer } from "./compat/nodes.js";
 
-export type ChangeSeverity = "breaking" | "additive";
+export type { Change, Severity, Direction } from "./compat/nodes.js";
 
-export interface Change {
-  severity: ChangeSeverity;
-  /** Where, e.g. `evaluate params.timeoutMs`. */
-  where: string;
-  message: string;
+/** Command-level keys the checker compares itself; any other key that changes is reported. */
+const COMMAND_KEYS = new Set(["description", "examples", "x-stui-permission", "x-stui-idempotent", "params", "result", "x-stui-errors"]);
+
+function compareCommands(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const newCommands = new Map(newer.commands.map((x) => [x.method, x]));
+  for (const oc of older.commands) {
+    const nc = newCommands.get(oc.method);
+    if (!nc) {
+      c.add("breaking", oc.method, "command was removed", "metadata");
+      continue;
+    }
+    if (oc.permission !== nc.permission) c.add("breaking", oc.method, `permission class changed from ${oc.permission} to ${nc.permission}; scripts granted ${oc.permission} lose access`, "metadata");
+    if (oc.idempotent && !nc.idempotent) c.add("breaking", oc.method, "is no longer safe to retry; older clients retry it", "metadata");
+    if (!oc.idempotent && nc.idempotent) c.add("needs-minor", oc.method, "is now safe to retry (generated retry rules change)", "metadata");
+    if (oc.description !== nc.description) c.add("info", oc.method, "description changed", "metadata");
+    if (!equal(oc.examples, nc.examples)) c.add("info", oc.method, "examples changed", "metadata");
+    const rawOld = (older.raw["x-stui-commands"] as Record<string, Record<string, unknown>>)[oc.method]!;
+    const rawNew = (newer.raw["x-stui-commands"] as Record<string, Record<string, unknown>>)[oc.method]!;
+    for (const k of new Set([...Object.keys(rawOld), ...Object.keys(rawNew)])) {
+      if (!COMMAND_KEYS.has(k) && !equal(rawOld[k], rawNew[k])) c.add("breaking", oc.method, `${k} changed; the checker cannot prove the change safe`, "metadata");
+    }
+    c.compare(rawOld.params as SchemaNode, rawNew.params as SchemaNode, `${oc.method} params`, "request");
+    c.compare(rawOld.result as SchemaNode, rawNew.result as SchemaNode, `${oc.method} result`, "response");
+    const added = nc.errors.filter((e) => !oc.errors.includes(e));
+    const removed = oc.errors.filter((e) => !nc.errors.includes(e));
+    if (added.length) c.add("needs-minor", oc.method, `may answer error kind(s) ${added.join(", ")}; older versions get internalError instead`, "metadata");
+    if (removed.length) c.add("needs-minor", oc.method, `no longer answers error kind(s) ${removed.join(", ")} (generated error types change)`, "metadata");
+  }
+  const oldMethods = new Set(older.commands.map((x) => x.method));
+  for (const nc of newer.commands) if (!oldMethods.has(nc.method)) c.add("needs-minor", nc.method, "is a new command", "metadata");
 }
 
-type Direction = "request" | "response";
-
-function typesOf(node: SchemaNode): string[] {
-  if (node.const !== undefined) return [typeof node.const === "number" ? (Number.isInteger(node.const) ? "integer" : "number") : node.const === null ? "null" : typeof node.const];
-  if (node.enum) return [...new Set(node.enum.map((v) => (v === null ? "null" : typeof v === "number" ? "number" : typeof v)))];
-  return Array.isArray(node.type) ? [...node.type].sort() : node.type ? [node.type] : [];
+function compareErrors(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const newErrors = new Map(newer.errors.map((e) => [e.kind, e]));
+  for (const oe of older.errors) {
+    const ne = newErrors.get(oe.kind);
+    if (!ne) {
+      c.add("needs-minor", `error ${oe.kind}`, "error kind was removed (servers no longer send it; generated error types change)", "metadata");
+      continue;
+    }
+    if (ne.code !== oe.code) c.add("breaking", `error ${oe.kind}`, `code changed from ${oe.code} to ${ne.code}`, "metadata");
+    if (ne.description !== oe.description) c.add("info", `error ${oe.kind}`, "description changed", "metadata");
+    c.compare({ $ref: `#/$defs/${oe.dataType}` }, { $ref: `#/$defs/${ne.dataType}` }, `error ${oe.kind} data`, "response");
+  }
+  for (const ne of newer.errors) if (!older.errors.some((e) => e.kind === ne.kind)) c.add("needs-minor", `error ${ne.kind}`, "is a new error kind; older versions get internalError instead", "metadata");
+  const envAdded = newer.envelopeErrors.filter((k) => !older.envelopeErrors.includes(k));
+  const envRemoved = older.envelopeErrors.filter((k) => !newer.envelopeErrors.includes(k));
+  if (envAdded.length) c.add("needs-minor", "envelope errors", `any command may now answer ${envAdded.join(", ")}`, "metadata");
+  if (envRemoved.length) c.add("needs-minor", "envelope errors", `no longer answered for every command: ${envRemoved.join(", ")}`, "metadata");
 }
 
-class Comparer {
-  readonly changes: Change[] = [];
+/** The envelope: requests in; success and error replies out (an error's data is compared per kind, in compareErrors). */
+function compareEnvelope(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const pair = (name: string, dir: "request" | "response") => {
+    if (older.defs[name] || newer.defs[name]) c.compare(older.defs[name] ?? false, newer.defs[name] ?? false, `envelope ${name}`, dir);
+  };
+  pair("Request", "request");
+  pair("SuccessResponse", "response");
+  const withoutData = (s: ProtocolSchema): SchemaNode => {
+    const node = s.defs.ErrorObject;
+    if (!node) return {};
+    const { data: _data, ...properties } = node.properties ?? {};
+    return { ...node, properties };
+  };
+  const errorResponse = (s: ProtocolSchema) => {
+    const node = s.defs.ErrorResponse;
+    return node ? ({ ...node, properties: { ...node.properties, error: withoutData(s) } } as SchemaNode) : false;
+  };
+  c.compare(errorResponse(older), errorResponse(newer), "envelope ErrorResponse", "response");
+}
 
-  constructor(private readonly older: ProtocolSchema, private readonly newer: ProtocolSchema) {}
+const TOP_LEVEL = new Set(["x-stui-version", "x-stui-limits", "x-stui-permissions", "x-stui-errors", "x-stui-envelope-errors", "x-stui-commands"]);
+const ERROR_KEYS = new Set(["code", "description", "data"]);
 
-  add(severity: ChangeSeverity, where: string, message: string) {
-    this.changes.push({ severity, where, message });
-  }
-
-  /**
-   * Compares one value's schema. For requests the newer must accept at least
-   * what the older accepted; for responses it must produce at most that.
-   */
-  node(a0: SchemaNode, b0: SchemaNode, where: string, dir: Direction, seen = new Set<string>()) {
-    const key = `${where}|${a0.$ref ?? ""}|${b0.$ref ?? ""}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const a = resolve(this.older.defs, a0);
-    const b = resolve(this.newer.defs, b0);
-    const widenBad = dir === "response"; // in a response, accepting more is what breaks old clients
-
-    const ta = typesOf(a);
-    const tb = typesOf(b);
-    const lost = ta.filter((t) => !tb.includes(t) && !(t === "integer" && tb.includes("number")));
-    const gained = tb.filter((t) => !ta.includes(t) && !(t === "integer" && ta.includes("number")));
-    if (dir === "request" && lost.length) this.add("breaking", where, `no longer accepts ${lost.join(", ")}`);
-    if (dir === "response" && gained.length) this.add("breaking", where, `may now be ${gained.join(", ")}, which older clients reject`);
-    if (dir === "request" && gained.length) this.add("additive", where, `now also accepts ${gained.join(", ")}`);
-
-    if (a.enum || b.enum) {
-      const ea = (a.enum ?? []).map((v) => JSON.stringify(v));
-      const eb = (b.enum ?? []).map((v) => JSON.stringify(v));
-      const removed = ea.filter((v) => !eb.includes(v));
-      const added = eb.filter((v) => !ea.includes(v));
-      if (a.enum && !b.enum) {
-        if (widenBad) this.add("breaking", where, `is no longer limited to ${ea.join(", ")}`);
-        else this.add("additive", where, "accepts any value now");
-      } else {
-        if (removed.length) this.add(widenBad ? "additive" : "breaking", where, `${widenBad ? "no longer answers" : "no longer accepts"} ${removed.join(", ")}`);
-        if (added.length) this.add(widenBad ? "breaking" : "additive", where, `${widenBad ? "may answer" : "accepts"} new value(s) ${added.join(", ")}`);
-      }
+/** STUI keywords the checker does not model (a new limit, a new error-kind key): breaking when they change. */
+function unmodelled(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const differs = (a: Record<string, unknown>, b: Record<string, unknown>, skip: (k: string) => boolean, where: string) => {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!skip(k) && !equal(a[k], b[k])) c.add("breaking", where, `${k} changed; the checker cannot prove the change safe`, "metadata");
     }
-    if (JSON.stringify(a.const) !== JSON.stringify(b.const)) this.add("breaking", where, `constant changed from ${JSON.stringify(a.const)} to ${JSON.stringify(b.const)}`);
-
-    // Bounds: a request bound may only loosen, a response bound only tighten.
-    const lower = ["minimum", "minLength", "minItems"] as const;
-    const upper = ["maximum", "maxLength", "maxItems"] as const;
-    for (const k of [...lower, ...upper]) {
-      const va = a[k];
-      const vb = b[k];
-      if (va === vb) continue;
-      const isLower = (lower as readonly string[]).includes(k);
-      // "tighter" = rejects values the other accepted.
-      const tighter = vb !== undefined && (va === undefined || (isLower ? vb > va : vb < va));
-      const breaks = dir === "request" ? tighter : !tighter;
-      this.add(breaks ? "breaking" : "additive", where, `${k} ${va ?? "none"} → ${vb ?? "none"}`);
-    }
-
-    if (ta.includes("object") || tb.includes("object")) this.object(a, b, where, dir, seen);
-    if (a.items && b.items) this.node(a.items, b.items, `${where}[]`, dir, seen);
-  }
-
-  private object(a: SchemaNode, b: SchemaNode, where: string, dir: Direction, seen: Set<string>) {
-    const pa = a.properties ?? {};
-    const pb = b.properties ?? {};
-    const ra = new Set(a.required ?? []);
-    const rb = new Set(b.required ?? []);
-    const closedA = a.additionalProperties === false;
-    const closedB = b.additionalProperties === false;
-    for (const name of Object.keys(pa)) {
-      const at = `${where}.${name}`;
-      if (!(name in pb)) {
-        if (dir === "request") {
-          if (closedB) this.add("breaking", at, "was removed; requests that send it are now rejected");
-          else this.add("additive", at, "was removed (still accepted as an extra field)");
-        } else if (ra.has(name)) this.add("breaking", at, "was removed; older clients require it");
-        else this.add("additive", at, "is no longer answered (it was optional)");
-        continue;
-      }
-      if (dir === "request" && !ra.has(name) && rb.has(name)) this.add("breaking", at, "is now required");
-      if (dir === "request" && ra.has(name) && !rb.has(name)) this.add("additive", at, "is now optional");
-      if (dir === "response" && ra.has(name) && !rb.has(name)) this.add("breaking", at, "may now be missing; older clients require it");
-      if (dir === "response" && !ra.has(name) && rb.has(name)) this.add("additive", at, "is now always answered");
-      this.node(pa[name]!, pb[name]!, at, dir, seen);
-    }
-    for (const name of Object.keys(pb)) {
-      if (name in pa) continue;
-      const at = `${where}.${name}`;
-      if (dir === "request") this.add(rb.has(name) ? "breaking" : "additive", at, rb.has(name) ? "is a new required field" : "is a new optional field");
-      else if (closedA) this.add("additive", at, "is a new field: answer it only to clients that speak the new version");
-      else this.add("additive", at, "is a new field");
-    }
-    if (dir === "request" && !closedA && closedB) this.add("breaking", where, "no longer accepts extra fields");
+  };
+  differs(older.raw, newer.raw, (k) => !k.startsWith("x-stui-") || TOP_LEVEL.has(k), "protocol");
+  const limits = (s: ProtocolSchema) => s.raw["x-stui-limits"] as Record<string, unknown>;
+  differs(limits(older), limits(newer), (k) => k === "maxMessageBytes", "limits");
+  const errors = (s: ProtocolSchema) => s.raw["x-stui-errors"] as Record<string, Record<string, unknown>>;
+  for (const kind of Object.keys(errors(older))) {
+    const n = errors(newer)[kind];
+    if (n) differs(errors(older)[kind]!, n, (k) => ERROR_KEYS.has(k), `error ${kind}`);
   }
 }
 
 /** Every difference between two protocol schemas, classified. */
 export function compareSchemas(older: ProtocolSchema, newer: ProtocolSchema): Change[] {
-  const c = new Comparer(older, newer);
-  const newCommands = new Map(newer.commands.map((x) => [x.method, x]));
-  for (const oc of older.commands) {
-    const nc = newCommands.get(oc.method);
-    if (!nc) {
-      c.add("breaking", oc.method, "command was removed");
-      continue;
-    }
-    if (oc.permission !== nc.permission) c.add("breaking", oc.method, `permission class changed from ${oc.permission} to ${nc.permission}; granted scripts would lose access`);
-    if (oc.idempotent && !nc.idempotent) c.add("breaking", oc.method, "is no longer safe to retry; older clients retry it");
-    for (const [p, perm] of Object.entries(nc.paramPermissions)) {
-      if (oc.paramPermissions[p] !== perm) c.add("breaking", `${oc.method} params.${p}`, `now needs the ${perm} permission`);
-    }
-    c.node(older.defs[oc.paramsType]!, newer.defs[nc.paramsType]!, `${oc.method} params`, "request");
-    c.node(older.defs[oc.resultType]!, newer.defs[nc.resultType]!, `${oc.method} result`, "response");
-    const newErrors = nc.errors.filter((e) => !oc.errors.includes(e));
-    if (newErrors.length) c.add("additive", oc.method, `may answer new error kind(s) ${newErrors.join(", ")}`);
+  const c = new NodeComparer(older.defs, newer.defs);
+  compareCommands(c, older, newer);
+  compareErrors(c, older, newer);
+  compareEnvelope(c, older, newer);
+  if (newer.maxMessageBytes !== older.maxMessageBytes) {
+    const why = newer.maxMessageBytes < older.maxMessageBytes
+      ? "older clients send requests up to the old limit"
+      : "older clients reject replies above the old limit";
+    c.add("breaking", "limits", `maxMessageBytes changed from ${older.maxMessageBytes} to ${newer.maxMessageBytes}: ${why}`, "metadata");
   }
-  const oldMethods = new Set(older.commands.map((x) => x.method));
-  for (const nc of newer.commands) if (!oldMethods.has(nc.method)) c.add("additive", nc.method, "is a new command");
-
-  const newErrors = new Map(newer.errors.map((e) => [e.kind, e]));
-  for (const oe of older.errors) {
-    const ne = newErrors.get(oe.kind);
-    if (!ne) c.add("breaking", `error ${oe.kind}`, "error kind was removed");
-    else {
-      if (ne.code !== oe.code) c.add("breaking", `error ${oe.kind}`, `code changed from ${oe.code} to ${ne.code}`);
-      c.node(older.defs[oe.dataType]!, newer.defs[ne.dataType]!, `error ${oe.kind} data`, "response");
-    }
-  }
-  for (const ne of newer.errors) if (!older.errors.some((e) => e.kind === ne.kind)) c.add("additive", `error ${ne.kind}`, "is a new error kind");
-  c.node(older.defs.Request ?? {}, newer.defs.Request ?? {}, "envelope request", "request");
-  if (newer.maxMessageBytes < older.maxMessageBytes) c.add("breaking", "limits", `maxMessageBytes shrank from ${older.maxMessageBytes} to ${newer.maxMessageBytes}`);
+  for (const k of ["title", "description"] as const) if (older[k] !== newer[k]) c.add("info", "protocol", `${k} changed`, "metadata");
+  unmodelled(c, older, newer);
+  if (!equal(older.permissions, newer.permissions)) c.add("info", "permissions", "permission descriptions changed", "metadata");
   return c.changes;
 }
 
+export type Bump = "none" | "minor" | "major";
+
 export interface CompatVerdict {
+  older: string;
+  newer: string;
   changes: Change[];
   /** The smallest version bump the changes need. */
-  needed: "none" | "minor" | "major";
+  needed: Bump;
   /** The bump the two schemas' x-stui-version actually make. */
-  made: "none" | "minor" | "major" | "backwards";
+  made: Bump | "backwards";
   ok: boolean;
 }
 
-function bump(from: string, to: string): CompatVerdict["made"] {
+export function versionBump(from: string, to: string): CompatVerdict["made"] {
   const [fa, fb] = from.split(".").map(Number) as [number, number];
   const [ta, tb] = to.split(".").map(Number) as [number, number];
-  if (ta > fa) return "major";
-  if (ta < fa) return "backwards";
-  if (tb > fb) return "minor";
-  if (tb < fb) return "backwards";
+  if (ta !== fa) return ta > fa ? "major" : "backwards";
+  if (tb !== fb) return tb > fb ? "minor" : "backwards";
   return "none";
+}
+
+const RANK = { none: 0, minor: 1, major: 2, backwards: -1 } as const;
+
+export function neededBump(changes: readonly { severity: Severity }[]): Bump {
+  return changes.some((c) => c.severity === "breaking") ? "major" : changes.some((c) => c.severity === "needs-minor") ? "minor" : "none";
 }
 
 /** Whether the newer schema's version number is honest about its changes. */
 export function verdict(older: ProtocolSchema, newer: ProtocolSchema): CompatVerdict {
   const changes = compareSchemas(older, newer);
-  const needed = changes.some((c) => c.severity === "breaking") ? "major" : changes.length ? "minor" : "none";
-  const made = bump(older.version, newer.version);
-  const rank = { none: 0, minor: 1, major: 2, backwards: -1 } as const;
-  return { changes, needed, made, ok: made !== "backwards" && rank[made] >= rank[needed] };
+  const needed = neededBump(changes);
+  const made = versionBump(older.version, newer.version);
+  return { older: older.version, newer: newer.version, changes, needed, made, ok: made !== "backwards" && RANK[made] >= RANK[needed] };
+}
+
+/** One line per change and a summary line. */
+export function formatVerdict(olderLabel: string, newerLabel: string, v: CompatVerdict, showInfo = true): string {
+  const count = (s: Severity) => v.changes.filter((c) => c.severity === s).length;
+  const lines = v.changes.filter((c) => showInfo || c.severity !== "info").map((c) => `${c.severity.padEnd(11)} ${c.where}: ${c.message}`);
+  lines.push(
+    `stui-codegen compat: ${olderLabel} (${v.older}) → ${newerLabel} (${v.newer}): ${count("breaking")} breaking, ${count("needs-minor")} needs-minor, ${count("info")} info; ` +
+      `needs a ${v.needed} version bump, makes ${v.made}: ${v.ok ? "ok" : "NOT OK"}`,
+  );
+  return lines.join("\n") + "\n";
 }

@@ -11,6 +11,9 @@ import { typescriptFiles } from "./targets/typescript.js";
 import { validatorFiles } from "./targets/validators.js";
 import { pharoFiles } from "./targets/pharo.js";
 import { docsFile } from "./targets/docs.js";
+import { versionValidatorsDir } from "./targets/versions.js";
+import { type ProtocolHistory, newestSchema, servedVersions } from "./releases.js";
+import { SinceIndex } from "./since.js";
 
 export const GENERATOR_NAME = "stui-codegen";
 
@@ -19,6 +22,8 @@ export const LAYOUT = {
   typescript: "packages/client/src/gen",
   pharo: "pharo/src/STUI-Protocol",
   docs: "docs/protocol.md",
+  /** One typed client per released version older than the newest, generated as it was released (for the version-matrix tests). */
+  clientFixtures: "test/fixtures/clients",
 } as const;
 
 export interface GeneratedOutput {
@@ -26,6 +31,33 @@ export interface GeneratedOutput {
   ownedDirs: string[];
   /** Every file to write, by path relative to the root, with `/` separators. */
   files: Map<string, string>;
+}
+
+/** What one generation run works from. */
+export interface GenerationInput {
+  /** The schema the typed API, the Pharo handler and the docs come from. */
+  newest: ProtocolSchema;
+  /** Every version served, oldest first (the newest included). */
+  served: ProtocolSchema[];
+  /** The versions of the newest major, oldest first. */
+  major: ProtocolSchema[];
+  /** Released versions of the newest major (older than the newest) to generate a fixture client for. */
+  fixtures: ProtocolSchema[];
+}
+
+export function inputFromSchema(schema: ProtocolSchema): GenerationInput {
+  return { newest: schema, served: [schema], major: [schema], fixtures: [] };
+}
+
+export function inputFromHistory(history: ProtocolHistory): GenerationInput {
+  const newest = newestSchema(history);
+  const major = history.majors.at(-1)!;
+  return {
+    newest,
+    served: servedVersions(history),
+    major: major.versions,
+    fixtures: major.releases.filter((r) => r.version !== newest.version),
+  };
 }
 
 export function generatorVersion(): string {
@@ -37,17 +69,39 @@ export function headerFacts(schema: ProtocolSchema, version = generatorVersion()
   return { generator: GENERATOR_NAME, generatorVersion: version, schemaFile: schema.file, schemaSha256: schema.sha256 };
 }
 
-/** Everything the generator would write for this schema. Pure: no file is touched. */
-export function generate(schema: ProtocolSchema, facts: HeaderFacts = headerFacts(schema)): GeneratedOutput {
+/** The TypeScript files of one client: typed API, tables and validators for `input.newest`, and each older version's validators. */
+function clientFiles(input: GenerationInput, generatorVersionText: string | undefined, facts: HeaderFacts): Map<string, string> {
+  const files = new Map<string, string>();
+  const since = new SinceIndex(input.major);
+  for (const [name, content] of typescriptFiles(input.newest, facts, since, input.served)) files.set(name, content);
+  for (const [name, content] of validatorFiles(input.newest, facts)) files.set(name, content);
+  for (const older of input.served) {
+    if (older === input.newest) continue;
+    const olderFacts = headerFacts(older, generatorVersionText ?? facts.generatorVersion);
+    for (const [name, content] of validatorFiles(older, olderFacts)) files.set(`${versionValidatorsDir(older.version)}/${name}`, content);
+  }
+  return files;
+}
+
+/** Everything the generator would write. Pure: no file is touched. */
+export function generate(source: ProtocolSchema | GenerationInput, facts?: HeaderFacts): GeneratedOutput {
+  const input = "newest" in source ? source : inputFromSchema(source);
+  const f = facts ?? headerFacts(input.newest);
   const files = new Map<string, string>();
   const add = (dir: string, entries: Map<string, string>) => {
     for (const [name, content] of entries) files.set(`${dir}/${name}`, content);
   };
-  add(LAYOUT.typescript, typescriptFiles(schema, facts));
-  add(LAYOUT.typescript, validatorFiles(schema, facts));
-  add(LAYOUT.pharo, pharoFiles(schema, facts));
-  files.set(LAYOUT.docs, docsFile(schema, facts));
-  return { ownedDirs: [LAYOUT.typescript, LAYOUT.pharo], files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))) };
+  add(LAYOUT.typescript, clientFiles(input, f.generatorVersion, f));
+  add(LAYOUT.pharo, pharoFiles(input.newest, f, input.served, new SinceIndex(input.major), (s) => headerFacts(s, f.generatorVersion)));
+  files.set(LAYOUT.docs, docsFile(input.newest, f, new SinceIndex(input.major)));
+  for (const released of input.fixtures) {
+    const upTo = input.major.filter((s) => s === released || input.major.indexOf(s) < input.major.indexOf(released));
+    const fixture: GenerationInput = { newest: released, served: upTo, major: upTo, fixtures: [] };
+    add(`${LAYOUT.clientFixtures}/${released.version}`, clientFiles(fixture, f.generatorVersion, headerFacts(released, f.generatorVersion)));
+  }
+  const ownedDirs: string[] = [LAYOUT.typescript, LAYOUT.pharo];
+  if (input.fixtures.length > 0) ownedDirs.push(LAYOUT.clientFixtures);
+  return { ownedDirs, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))) };
 }
 
 function listFiles(root: string, dir: string): string[] {

@@ -7,3 +7,9 @@ export { validatorFiles, createAjv, STUI_KEYWORDS } from "./targets/validators.j
 export { pharoFiles, errorClassName, PHARO_PACKAGE } from "./targets/pharo.js";
 export { docsFile } from "./targets/docs.js";
 export * from "./compat.js";
+export * from "./releases.js";
+export * from "./shaping.js";
+export * from "./since.js";
+export { release, changesetText } from "./release.js";
+export { problemsAgainst } from "./against.js";
+export { main } from "./cli.js";

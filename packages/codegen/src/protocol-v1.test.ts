@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { validators, COMMANDS } from "@stui/client/protocol";
-import { check, generate, headerFacts } from "./generate.js";
+import { check, generate, headerFacts, inputFromHistory } from "./generate.js";
+import { readHistory } from "./releases.js";
 import { findRepoRoot } from "./repo.js";
 import { parseProtocolSchema, resolve, type SchemaNode } from "./schema.js";
 
@@ -96,13 +97,17 @@ describe("protocol v1 validators reject mutated examples", () => {
 
 describe("generated files", () => {
   it("on disk are exactly what the generator writes now (npm run generate:check)", () => {
-    expect(check(root, generate(schema, headerFacts(schema)))).toEqual([]);
+    expect(check(root, generate(inputFromHistory(readHistory(root)), headerFacts(schema)))).toEqual([]);
   });
 
   it("go stale when any word of a description changes", () => {
     const edited = text.replace("Liveness check", "Aliveness check");
     expect(edited).not.toBe(text);
-    const drift = check(root, generate(parseProtocolSchema(edited, file)));
+    const history = readHistory(root);
+    const major = history.majors[0]!;
+    const editedSchema = parseProtocolSchema(edited, file);
+    const withEdit = { majors: [{ ...major, working: editedSchema, versions: major.versions.map((s) => (s === major.working ? editedSchema : s)) }] };
+    const drift = check(root, generate(inputFromHistory(withEdit), headerFacts(editedSchema)));
     expect(drift.length).toBeGreaterThan(0);
     expect(drift.every((d) => d.status === "changed")).toBe(true);
   });

@@ -156,7 +156,7 @@ function expectObject(value: unknown, where: string): Record<string, unknown> {
 const PERMISSIONS: readonly Permission[] = ["read", "eval", "write", "system"];
 
 /** Error kinds every protocol must define, because generated code answers them. */
-export const REQUIRED_ERROR_KINDS = ["invalidParams", "unknownMethod"] as const;
+export const REQUIRED_ERROR_KINDS = ["invalidParams", "unknownMethod", "internalError"] as const;
 
 function expectPermission(value: unknown, where: string): Permission {
   if (!PERMISSIONS.includes(value as Permission)) {
@@ -208,9 +208,15 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
     errors.push({ kind, code: e.code, description: e.description, dataType, pointer: `#/x-stui-errors/${kind}` });
   }
   const kinds = new Set(errors.map((e) => e.kind));
-  // Generated dispatch answers these itself (an unknown method, params that fail their schema).
+  // Generated code answers these itself (an unknown method, params that fail their schema, and
+  // internalError for an error kind an older version lacks).
   for (const required of REQUIRED_ERROR_KINDS) {
     if (!kinds.has(required)) throw new SchemaError(`${file}: x-stui-errors must define ${required}, which generated dispatch code answers`);
+  }
+  // Shaping answers an error kind an older version lacks as internalError with a detail text.
+  const internal = resolve(defs, defs[errors.find((e) => e.kind === "internalError")!.dataType]!);
+  if (internal.properties?.detail?.type !== "string" || !(internal.required ?? []).includes("detail")) {
+    throw new SchemaError(`${file}: internalError's data must have a required string member detail, which shaping answers`);
   }
   const codes = new Set(errors.map((e) => e.code));
   if (codes.size !== errors.length) throw new SchemaError(`${file}: two error kinds share a code`);

@@ -1,4 +1,4 @@
-import { PERMISSIONS } from "@stui/client/protocol";
+import { PERMISSIONS, PROTOCOL_VERSION } from "@stui/client/protocol";
 import { describe, expect, it } from "vitest";
 import { VERSION, main, parseDuration } from "./cli.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
@@ -52,7 +52,7 @@ describe("help tells the truth", () => {
   it("--version, and --version --json", async () => {
     expect((await cli("--version")).out).toContain(`stui ${VERSION}`);
     const json = JSON.parse((await cli("--version", "--json")).out) as { name: string; version: string; protocolVersion: string };
-    expect(json).toEqual({ name: "@stui/plugins", version: VERSION, protocolVersion: "1.0" });
+    expect(json).toEqual({ name: "@stui/plugins", version: VERSION, protocolVersion: PROTOCOL_VERSION });
   });
 });
 

@@ -8,6 +8,9 @@ import {
   MAX_MESSAGE_BYTES,
   PERMISSIONS,
   PROTOCOL_VERSION,
+  NEWEST_VERSION,
+  SERVED_VERSIONS,
+  VERSIONS,
   isCommandName,
   permissionsFor,
   validators,
@@ -30,6 +33,9 @@ import { ProtocolError } from "./protocol-error.js";
 import { ReplyCache } from "./reply-cache.js";
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
 import { allowedErrorKinds, check, errorReply, negotiateVersion, readableId, toProblems } from "./wire.js";
+import { checkIn, shapeError, shapeResult } from "./versions.js";
+import { NO_AUTHENTICATION, withSecuritySection, type SecurityFacts } from "./security.js";
+import type { VersionInfo } from "@stui/client/protocol";
 
 const packageJson = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -71,8 +77,19 @@ export interface TestServerOptions {
   maxMessageBytes?: number;
   /** How many replies the reply cache keeps by request id; default 1000. */
   replyCacheSize?: number;
-  /** Protocol versions the server speaks; default [PROTOCOL_VERSION]. */
+  /**
+   * Protocol versions the server speaks; default every version this code serves (SERVED_VERSIONS:
+   * each release kept in protocol/ and the working version). Each request is answered in the
+   * version it names.
+   */
   supportedVersions?: string[];
+  /** The facts system.info's `security` section reports; default: no authentication, nobody rejected. */
+  securityFacts?: () => SecurityFacts;
+  /**
+   * The generated version tables to serve from; default those of @stui/client/protocol. A test of a
+   * new major passes tables generated from a scratch protocol/ (every served version, all majors).
+   */
+  tables?: { VERSIONS: Readonly<Record<string, VersionInfo>>; SERVED_VERSIONS: readonly string[] };
   /** Idle timeout of sessions whose client asks for none; default 600000 (10 minutes). */
   idleTimeoutMs?: number;
   /**
@@ -197,6 +214,8 @@ class ReferenceServer implements TestServer {
   private readonly permissions: ReadonlySet<Permission>;
   private readonly callLogSize: number;
   private readonly now: () => number;
+  private readonly securityFacts: () => SecurityFacts;
+  private readonly versions: Readonly<Record<string, VersionInfo>>;
   private readonly startedAt: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
   private sendChain: Promise<void> = Promise.resolve();
@@ -205,8 +224,10 @@ class ReferenceServer implements TestServer {
 
   constructor(options: TestServerOptions) {
     this.identity = { name: options.name ?? "stui-test-server", version: packageJson.version, implementation: IMPLEMENTATION };
-    this.supportedVersions = [...(options.supportedVersions ?? [PROTOCOL_VERSION])];
+    this.versions = options.tables?.VERSIONS ?? VERSIONS;
+    this.supportedVersions = [...(options.supportedVersions ?? options.tables?.SERVED_VERSIONS ?? SERVED_VERSIONS)];
     if (this.supportedVersions.length === 0) throw new RangeError("supportedVersions must not be empty");
+    this.securityFacts = options.securityFacts ?? NO_AUTHENTICATION;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
@@ -357,9 +378,14 @@ class ReferenceServer implements TestServer {
     return this.finish(null, id, errorReply(id, kind, details, message));
   }
 
-  /** Runs one valid request to its reply text. Never rejects. */
+  /** Runs one valid request to its reply text, in the version the request names. Never rejects. */
   private async dispatch(request: Request): Promise<string> {
     const { id, method } = request;
+    const version = this.versions[request.stui];
+    if (!version) {
+      // A version the server was told to accept but this code has no tables for (a test of negotiation).
+      return this.finish(null, id, errorReply(id, "internalError", { detail: `this test server has no tables for protocol ${request.stui} (this code serves ${SERVED_VERSIONS.join(", ")})` }));
+    }
     const sent = request.params ?? {};
     const record = (handler: CallRecord["handler"], params: unknown, reply: unknown): void => {
       const error = (reply as { error?: { data?: { kind?: ErrorKind } } }).error;
@@ -372,30 +398,32 @@ class ReferenceServer implements TestServer {
       if (this.calls.length >= 2 * this.callLogSize) this.calls.splice(0, this.calls.length - this.callLogSize);
     };
 
-    if (!isCommandName(method)) {
-      const reply = errorReply(id, "unknownMethod", { method, known: [...COMMAND_NAMES] }, `Method not found: ${method}`);
+    if (!isCommandName(method) || !version.commands[method]) {
+      const reply = errorReply(id, "unknownMethod", { method, known: Object.keys(version.commands) }, `Method not found: ${method}`);
       record("none", sent, reply);
-      return this.finish(null, id, reply);
+      return this.finish(null, id, reply, version);
     }
     const info = COMMANDS[method];
-    const problems = check(info.paramsType, sent);
+    const problems = checkIn(version, version.commands[method]!.paramsType, sent);
     if (problems.length > 0) {
       const reply = errorReply(id, "invalidParams", { method, errors: problems }, `Invalid params for ${method}`);
       record("none", sent, reply);
-      return this.finish(method, id, reply);
+      return this.finish(method, id, reply, version);
     }
     const params = withDefaults(method, sent as never) as Record<string, unknown>;
     const denied = permissionsFor(method, params).find((permission) => !this.permissions.has(permission));
     if (denied) {
       const reply = errorReply(id, "permissionDenied", { method, permission: denied }, `Permission denied: ${method} needs the ${denied} permission`);
       record("none", params, reply);
-      return this.finish(method, id, reply);
+      return this.finish(method, id, reply, version);
     }
 
     const custom = this.handlers[method] as AnyHandler | undefined;
-    const builtIn = BUILT_IN[method];
-    const handler = custom ?? builtIn;
-    const who: CallRecord["handler"] = custom ? "test" : builtIn ? "builtIn" : "none";
+    const builtIn = method === "system.info"
+      ? (withSecuritySection(custom as never, this.securityFacts, NO_IMAGE(method)) as AnyHandler)
+      : BUILT_IN[method];
+    const handler = method === "system.info" ? builtIn : custom ?? builtIn;
+    let who: CallRecord["handler"] = custom ? "test" : builtIn ? "builtIn" : "none";
 
     let reply: object;
     try {
@@ -418,16 +446,19 @@ class ReferenceServer implements TestServer {
           now: this.now,
         };
         const result = await handler.call(custom ? this.handlers : this, params, context);
-        reply = this.checkedResult(method, id, result);
+        reply = this.checkedResult(method, id, result, version);
       }
     } catch (error) {
-      reply = this.errorFromThrown(method, id, error);
+      reply = this.errorFromThrown(method, id, error, version);
     }
+    // system.info without a test handler: the server's own when it answered (security only), else nobody.
+    if (method === "system.info" && !custom && "error" in reply) who = "none";
     record(who, params, reply);
-    return this.finish(method, id, reply);
+    return this.finish(method, id, reply, version);
   }
 
-  private checkedResult(method: CommandName, id: RequestId, result: unknown): object {
+  /** A handler's result checked against the newest schema, then shaped for the request's version and checked against it. */
+  private checkedResult(method: CommandName, id: RequestId, result: unknown, version: VersionInfo): object {
     const resultType = COMMANDS[method].resultType;
     // Check what goes on the wire: JSON drops undefined members and turns NaN into null.
     let wire: unknown;
@@ -442,10 +473,19 @@ class ReferenceServer implements TestServer {
       return this.violation(method, id, resultType, problems, result,
         `the handler for '${method}' answered a result that violates #/$defs/${resultType}: ${formatProblems(problems)}`);
     }
-    return { jsonrpc: "2.0", id, result: wire };
+    // The newest version of this code needs no shaping and was just checked.
+    if (version === VERSIONS[NEWEST_VERSION]) return { jsonrpc: "2.0", id, result: wire };
+    const shaped = shapeResult(version, method, wire);
+    const versionType = version.commands[method]!.resultType;
+    const shapedProblems = checkIn(version, versionType, shaped);
+    if (shapedProblems.length > 0) {
+      return this.violation(method, id, versionType, shapedProblems, result,
+        `the result of '${method}' shaped for protocol ${version.version} violates its #/$defs/${versionType}: ${formatProblems(shapedProblems)}`);
+    }
+    return { jsonrpc: "2.0", id, result: shaped };
   }
 
-  private errorFromThrown(method: CommandName, id: RequestId, error: unknown): object {
+  private errorFromThrown(method: CommandName, id: RequestId, error: unknown, version: VersionInfo): object {
     if (error instanceof ProtocolError) {
       const kind = error.code as ErrorKind;
       const object = error.toErrorObject();
@@ -467,7 +507,7 @@ class ReferenceServer implements TestServer {
         return this.violation(method, id, `x-stui-commands/${method}/x-stui-errors`, [{ path: "/data/kind", message: `must be one of ${allowed}` }], object,
           `the handler for '${method}' threw a ${kind}, which ${method} may not answer (it may answer: ${allowed})`);
       }
-      return { jsonrpc: "2.0", id, error: wire };
+      return { jsonrpc: "2.0", id, error: shapeError(version, method, wire as Parameters<typeof shapeError>[2]) };
     }
     this.handlerFailures.push({ method, requestId: id, error });
     return errorReply(id, "internalError", { detail: `the handler for '${method}' threw ${describe(error)}` });
@@ -478,10 +518,10 @@ class ReferenceServer implements TestServer {
     return errorReply(id, "internalError", { detail: `contract violation: ${message}` });
   }
 
-  /** Serializes a reply after a last check of the whole envelope against #/$defs/Response. */
-  private finish(method: CommandName | null, id: RequestId | null, reply: object): string {
+  /** Serializes a reply after a last check of the whole envelope against #/$defs/Response of the request's version. */
+  private finish(method: CommandName | null, id: RequestId | null, reply: object, version?: VersionInfo): string {
     let text = JSON.stringify(reply);
-    const problems = check("Response", JSON.parse(text));
+    const problems = version ? checkIn(version, "Response", JSON.parse(text)) : check("Response", JSON.parse(text));
     if (problems.length > 0) {
       const fallback = this.violation(method, id, "Response", problems, reply,
         `a reply to '${method ?? "?"}' violates #/$defs/Response: ${formatProblems(problems)}`);

@@ -7,6 +7,8 @@
  */
 import { type ProtocolSchema, type SchemaNode, type Command, SchemaError, refName, resolve, errorTypeName, directRefs } from "../schema.js";
 import { type HeaderFacts, headerLines } from "../header.js";
+import { type SinceIndex } from "../since.js";
+import { handlerVersionMethods, protocolVersionMethods, validatorClassName } from "./pharo-versions.js";
 
 export const PHARO_PACKAGE = "STUI-Protocol";
 
@@ -87,7 +89,7 @@ export function errorClassName(kind: string): string {
   return `STUI${errorTypeName(kind)}`;
 }
 
-function protocolClass(schema: ProtocolSchema): ClassDef {
+function protocolClass(schema: ProtocolSchema, served: readonly ProtocolSchema[], since: SinceIndex): ClassDef {
   const dict = (pairs: [string, string][]) => [
     `^ Dictionary newFrom: {`,
     ...pairs.map(([k, v], i) => `\t\t${st(k)} -> ${v}${i < pairs.length - 1 ? " ." : ""}`),
@@ -105,7 +107,7 @@ function protocolClass(schema: ProtocolSchema): ClassDef {
     ],
     methods: [
       { classSide: true, category: "accessing", pattern: "version", body: [`"The protocol version I was generated from."`, `^ ${st(schema.version)}`] },
-      { classSide: true, category: "accessing", pattern: "supportedVersions", body: [`"A fresh Array of every protocol version this code speaks."`, `^ { ${st(schema.version)} }`] },
+      ...protocolVersionMethods(schema, served, since),
       { classSide: true, category: "accessing", pattern: "maxMessageBytes", body: [`^ ${schema.maxMessageBytes}`] },
       {
         classSide: true,
@@ -352,7 +354,7 @@ class ValidationWriter {
 /** `$defs` every server needs a public check for, besides the commands' params: the envelope. */
 const ENVELOPE_DEFS = ["Request", "RequestId"];
 
-function validatorClass(schema: ProtocolSchema): ClassDef {
+function validatorClass(schema: ProtocolSchema, className = "STUIProtocolValidator"): ClassDef {
   const writer = new ValidationWriter();
   const publicDefs = [...new Set([...ENVELOPE_DEFS.filter((d) => schema.defs[d]), ...schema.commands.map((c) => c.paramsType)])];
   const methods: MethodDef[] = [
@@ -394,10 +396,10 @@ function validatorClass(schema: ProtocolSchema): ClassDef {
     }
   }
   return {
-    name: "STUIProtocolValidator",
+    name: className,
     superclass: "Object",
     comment: [
-      `I am STUIProtocolValidator. I check decoded JSON against the types of STUI protocol ${schema.version}: the request envelope and every command's params. I answer ValidationProblems (a path, a JSON Pointer, and a message), never raise, and report a member that is not allowed at its own pointer, as the TypeScript side does.`,
+      `I am ${className}. I check decoded JSON against the types of STUI protocol ${schema.version}: the request envelope and every command's params. I answer ValidationProblems (a path, a JSON Pointer, and a message), never raise, and report a member that is not allowed at its own pointer, as the TypeScript side does.`,
       "",
       "\tSTUIProtocolValidator new problemsOfRequest: (STONJSON fromString: '{\"jsonrpc\":\"2.0\"}').",
       "\tSTUIProtocolValidator new problemsOfEvaluateParams: Dictionary new.",
@@ -415,7 +417,7 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
     body: [
       `"The dispatch table: method name -> the selector that validates and handles it."`,
       `^ Dictionary newFrom: {`,
-      ...schema.commands.map((c, i) => `\t\t${st(c.method)} -> #dispatch${c.pascal}:${i < schema.commands.length - 1 ? " ." : ""}`),
+      ...schema.commands.map((c, i) => `\t\t${st(c.method)} -> #dispatch${c.pascal}:validator:${i < schema.commands.length - 1 ? " ." : ""}`),
       `\t}`,
     ],
   });
@@ -424,19 +426,17 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
     category: "request handling",
     pattern: "dispatch: methodName params: params",
     body: [
-      `"Answer the command's result (a Dictionary), or an unsignalled STUIProtocolError for an unknown method or invalid params. Errors a handler signals pass through to the caller."`,
-      `| selector |`,
-      `selector := self class commandSelectors at: methodName ifAbsent: [ nil ].`,
-      `selector ifNil: [ ^ STUIUnknownMethodError method: methodName known: STUIProtocol commandNames ].`,
-      `^ self perform: selector with: (params ifNil: [ Dictionary new ])`,
+      `"Answer the command's result (a Dictionary) in the newest protocol version, or an unsignalled STUIProtocolError for an unknown method or invalid params. Errors a handler signals pass through to the caller."`,
+      `^ self dispatch: methodName params: params version: STUIProtocol version`,
     ],
   });
+  methods.push(...handlerVersionMethods());
   for (const c of schema.commands) methods.push(...commandMethods(schema, c));
   return {
     name: "STUIProtocolHandler",
     superclass: "Object",
     comment: [
-      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: for each one I check the params against the schema with STUIProtocolValidator (answering an invalidParams error, never raising), fill in the defaults and call handle<Command>: which my hand-written subclass implements.`,
+      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: for each one I check the params against the schema of the request's version (STUIProtocol validatorFor:; an invalidParams error is answered, never raised), fill in the defaults and call handle<Command>: which my hand-written subclass implements.`,
       "",
       "\thandler := STUIRequestHandler new.",
       "\thandler dispatch: 'ping' params: (Dictionary new at: 'echo' put: 'hi'; yourself).",
@@ -461,11 +461,11 @@ function commandMethods(schema: ProtocolSchema, c: Command): MethodDef[] {
     {
       classSide: false,
       category: "request handling",
-      pattern: `dispatch${c.pascal}: params`,
+      pattern: `dispatch${c.pascal}: params validator: aValidator`,
       body: [
-        `"${c.method}: validate params against #/$defs/${c.paramsType}, fill in the defaults, then handle."`,
+        `"${c.method}: validate params against #/$defs/${c.paramsType} of the request's version (aValidator), fill in the defaults, then handle."`,
         `| problems full |`,
-        `problems := STUIProtocolValidator new problemsOf${c.paramsType}: params.`,
+        `problems := aValidator problemsOf${c.paramsType}: params.`,
         `problems isEmpty ifFalse: [ ^ STUIInvalidParamsError method: ${st(c.method)} errors: problems ].`,
         `full := params copy.`,
         ...defaults,
@@ -487,11 +487,16 @@ function commandMethods(schema: ProtocolSchema, c: Command): MethodDef[] {
 }
 
 /** Files of the Pharo target, by path relative to the package folder. */
-export function pharoFiles(schema: ProtocolSchema, facts: HeaderFacts): Map<string, string> {
+export function pharoFiles(schema: ProtocolSchema, facts: HeaderFacts, served: readonly ProtocolSchema[], since: SinceIndex, factsOf: (s: ProtocolSchema) => HeaderFacts): Map<string, string> {
   // Every $def a params type uses must be convertible; fail early with the path.
   for (const c of schema.commands) directRefs(schema.defs[c.paramsType]);
-  const classes = [protocolClass(schema), baseErrorClass(), ...errorClasses(schema), validatorClass(schema), handlerClass(schema)];
+  const classes = [protocolClass(schema, served, since), baseErrorClass(), ...errorClasses(schema), validatorClass(schema), handlerClass(schema)];
   const files = new Map<string, string>();
+  // Each older version served gets its own validator, generated from its frozen schema.
+  for (const older of served.filter((s) => s !== schema)) {
+    const cls = validatorClass(older, validatorClassName(older.version, schema.version));
+    files.set(`${cls.name}.class.st`, classFile(cls, factsOf(older)));
+  }
   // Tonel's package definition has no comment slot; the header is in every class comment.
   files.set("package.st", `Package { #name : ${st(PHARO_PACKAGE)} }\n`);
   for (const cls of classes) files.set(`${cls.name}.class.st`, classFile(cls, facts));

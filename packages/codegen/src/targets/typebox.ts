@@ -71,7 +71,8 @@ function scalar(type: string, node: SchemaNode): string {
 }
 
 /** TypeBox expression for a schema node; `$ref`s become the referenced constant's name. */
-export function typeboxExpression(node: SchemaNode, path: string): string {
+/** `since(pointer)`, when given, names the first version with a property; it goes into the property's TSDoc. */
+export function typeboxExpression(node: SchemaNode, path: string, since?: (pointer: string) => string): string {
   for (const k of Object.keys(node)) {
     if (!KNOWN.has(k)) throw new SchemaError(`${path}: keyword ${k} is not supported by the TypeScript generator`);
   }
@@ -89,7 +90,7 @@ export function typeboxExpression(node: SchemaNode, path: string): string {
     const branches = (node.oneOf ?? node.anyOf)!;
     // oneOf of bare `required` lists constrains an object's properties; it is kept as an option below.
     if (!(node.type === "object" && branches.every((b) => Object.keys(b).every((k) => k === "required")))) {
-      const members = branches.map((b, i) => typeboxExpression(b, `${path}/${node.oneOf ? "oneOf" : "anyOf"}/${i}`));
+      const members = branches.map((b, i) => typeboxExpression(b, `${path}/${node.oneOf ? "oneOf" : "anyOf"}/${i}`, since));
       return withOptions("Type.Union", [`[${members.join(", ")}]`], options(node, {}, ["description"]));
     }
   }
@@ -112,8 +113,10 @@ export function typeboxExpression(node: SchemaNode, path: string): string {
       }
       for (const r of required) if (!(r in props)) throw new SchemaError(`${path}: required property ${r} is not defined`);
       const fields = Object.entries(props).map(([name, prop]) => {
-        const doc = prop.description ? `/** ${prop.description.replace(/\*\//g, "*\\/")} */\n` : "";
-        const expr = typeboxExpression(prop, `${path}/properties/${name}`);
+        const pointer = `${path}/properties/${name}`;
+        const docText = [prop.description, since ? `@since ${since(pointer)}` : undefined].filter(Boolean).join(" ");
+        const doc = docText ? `/** ${docText.replace(/\*\//g, "*\\/")} */\n` : "";
+        const expr = typeboxExpression(prop, pointer, since);
         return `${doc}${JSON.stringify(name)}: ${required.has(name) ? expr : `Type.Optional(${expr})`}`;
       });
       return withOptions("Type.Object", [`{\n${fields.join(",\n")}\n}`], options(node, extra, ["description"]));
@@ -122,7 +125,7 @@ export function typeboxExpression(node: SchemaNode, path: string): string {
       if (!node.items) throw new SchemaError(`${path}: arrays need items`);
       return withOptions(
         "Type.Array",
-        [typeboxExpression(node.items, `${path}/items`)],
+        [typeboxExpression(node.items, `${path}/items`, since)],
         options(node, {}, ["description", "default", "minItems", "maxItems", "uniqueItems"]),
       );
     case undefined:

@@ -6,6 +6,8 @@ import { type ProtocolSchema, type Command, defsInDependencyOrder, errorTypeName
 import type { HeaderFacts } from "../header.js";
 import { header } from "../header.js";
 import { typeboxExpression } from "./typebox.js";
+import { type SinceIndex } from "../since.js";
+import { versionsFile } from "./versions.js";
 
 /**
  * Re-indents generated code two spaces a level. A line that opens brackets
@@ -67,11 +69,11 @@ function seeSchema(schema: ProtocolSchema, pointer: string): string {
   return `@see ${schema.file}${pointer}`;
 }
 
-function typesFile(schema: ProtocolSchema, facts: HeaderFacts): string {
+function typesFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIndex): string {
   const parts: string[] = [header(facts, "line"), `import { Type, type Static } from "@sinclair/typebox";\n`];
   for (const name of defsInDependencyOrder(schema.defs)) {
     const node = schema.defs[name]!;
-    const expr = typeboxExpression(node, `#/$defs/${name}`);
+    const expr = typeboxExpression(node, `#/$defs/${name}`, (pointer) => since.pointer(pointer));
     parts.push(
       docComment([node.description ?? name, "", seeSchema(schema, `#/$defs/${name}`)]) +
         indentByBrackets(`export const ${name} = ${expr};`) +
@@ -81,7 +83,7 @@ function typesFile(schema: ProtocolSchema, facts: HeaderFacts): string {
   return parts.join("\n");
 }
 
-function commandsFile(schema: ProtocolSchema, facts: HeaderFacts): string {
+function commandsFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIndex): string {
   const typeNames = [...new Set(schema.commands.flatMap((c) => [c.paramsType, c.resultType]).concat(schema.errors.map((e) => e.dataType)))].sort();
   const out: string[] = [header(facts, "line")];
   out.push(`import type { ${[...typeNames, "Permission"].sort().join(", ")} } from "./types.js";\n`);
@@ -101,7 +103,7 @@ function commandsFile(schema: ProtocolSchema, facts: HeaderFacts): string {
 
   out.push(docComment([`Params and result type of every command, by method name.`]) +
     indentByBrackets(`export interface CommandMap {\n${schema.commands
-      .map((c) => `${docComment([c.description, seeSchema(schema, c.pointer)]).trimEnd()}\n${JSON.stringify(c.method)}: { params: ${c.paramsType}; result: ${c.resultType} };`)
+      .map((c) => `${docComment([c.description, `@since ${since.command(c.method)}`, seeSchema(schema, c.pointer)]).trimEnd()}\n${JSON.stringify(c.method)}: { params: ${c.paramsType}; result: ${c.resultType} };`)
       .join("\n")}\n}`) + `\n\nexport type CommandName = keyof CommandMap;\nexport type ParamsOf<M extends CommandName> = CommandMap[M]["params"];\nexport type ResultOf<M extends CommandName> = CommandMap[M]["result"];\n`);
 
   out.push(`/** What the schema says about one command. */
@@ -201,11 +203,11 @@ function leafName(c: Command): string {
   return dot < 0 ? c.method : c.method.slice(dot + 1);
 }
 
-function clientFile(schema: ProtocolSchema, facts: HeaderFacts): string {
+function clientFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIndex): string {
   const typeNames = [...new Set(schema.commands.flatMap((c) => [c.paramsType, c.resultType]))].sort();
   const sig = (c: Command) => {
     const optional = hasRequiredParams(schema, c) ? "" : "?";
-    return `${docComment([c.description, "", `Permission: ${c.permission}. Safe to retry: ${c.idempotent ? "yes" : "no"}.`, `Errors: ${c.errors.length ? c.errors.join(", ") : "none beyond the envelope's"}.`, seeSchema(schema, c.pointer)]).trimEnd()}\n${JSON.stringify(leafName(c))}(params${optional}: ${c.paramsType}, options?: CallOptions): Promise<${c.resultType}>;`;
+    return `${docComment([c.description, "", `Permission: ${c.permission}. Safe to retry: ${c.idempotent ? "yes" : "no"}.`, `Errors: ${c.errors.length ? c.errors.join(", ") : "none beyond the envelope's"}.`, `@since ${since.command(c.method)}`, seeSchema(schema, c.pointer)]).trimEnd()}\n${JSON.stringify(leafName(c))}(params${optional}: ${c.paramsType}, options?: CallOptions): Promise<${c.resultType}>;`;
   };
   const groups = namespaces(schema.commands);
   const iface: string[] = [];
@@ -313,17 +315,19 @@ function indexFile(facts: HeaderFacts): string {
     `export * from "./client.js";`,
     `export * from "./server.js";`,
     `export * from "./problems.js";`,
+    `export * from "./versions.js";`,
     `export * as validators from "./validators.js";`,
     "",
   ].join("\n");
 }
 
 /** Files of the TypeScript target, by path relative to `outDir`. */
-export function typescriptFiles(schema: ProtocolSchema, facts: HeaderFacts): Map<string, string> {
+export function typescriptFiles(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIndex, served: readonly ProtocolSchema[] = [schema]): Map<string, string> {
   return new Map([
-    ["types.ts", typesFile(schema, facts)],
-    ["commands.ts", commandsFile(schema, facts)],
-    ["client.ts", clientFile(schema, facts)],
+    ["types.ts", typesFile(schema, facts, since)],
+    ["commands.ts", commandsFile(schema, facts, since)],
+    ["client.ts", clientFile(schema, facts, since)],
+    ["versions.ts", versionsFile({ newest: schema, served, since }, facts, indentByBrackets)],
     ["server.ts", serverFile(schema, facts)],
     ["problems.ts", problemsFile(schema, facts)],
     ["index.ts", indexFile(facts)],
