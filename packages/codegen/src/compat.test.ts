@@ -65,6 +65,24 @@ describe("compareSchemas", () => {
   });
 });
 
+describe("limits", () => {
+  it("calls a smaller message size or nesting depth breaking, and a larger one no change", () => {
+    const smaller = edited("0.2", (s) => {
+      s["x-stui-limits"].maxMessageBytes = 512;
+      s["x-stui-limits"].maxJsonDepth = 4;
+    });
+    expect(compareSchemas(base(), smaller).map((c) => c.message)).toEqual(["maxMessageBytes shrank from 1024 to 512", "maxJsonDepth shrank from 8 to 4"]);
+    const larger = edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = 16));
+    expect(compareSchemas(base(), larger)).toEqual([]);
+  });
+
+  it("refuses a schema without a positive integer maxJsonDepth", () => {
+    for (const bad of [undefined, 0, 2.5, "64"]) {
+      expect(() => edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = bad))).toThrow(/maxJsonDepth must be a positive integer/);
+    }
+  });
+});
+
 describe("verdict", () => {
   it("accepts an additive change with a minor bump and refuses it without one", () => {
     const edit = (s: any) => (s.$defs.PingParams.properties.loud = { type: "boolean" });

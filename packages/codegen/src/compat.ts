@@ -159,6 +159,7 @@ export function compareSchemas(older: ProtocolSchema, newer: ProtocolSchema): Ch
   for (const ne of newer.errors) if (!older.errors.some((e) => e.kind === ne.kind)) c.add("additive", `error ${ne.kind}`, "is a new error kind");
   c.node(older.defs.Request ?? {}, newer.defs.Request ?? {}, "envelope request", "request");
   if (newer.maxMessageBytes < older.maxMessageBytes) c.add("breaking", "limits", `maxMessageBytes shrank from ${older.maxMessageBytes} to ${newer.maxMessageBytes}`);
+  if (newer.maxJsonDepth < older.maxJsonDepth) c.add("breaking", "limits", `maxJsonDepth shrank from ${older.maxJsonDepth} to ${newer.maxJsonDepth}`);
   return c.changes;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -147,6 +147,8 @@ describe("the fixture's generated Pharo package", () => {
           `Class { #name : 'STUIMiniHandler', #superclass : 'STUIProtocolHandler', #category : 'STUI-Mini', #package : 'STUI-Mini' }`,
           ...methods.map((m) => `\n{ #category : 'request handling' }\nSTUIMiniHandler >> ${m}: params [\n\n\t^ Dictionary new\n]\n`),
         ].join("\n");
+      // The generated validator asks the hand-written STUI-Json how JSON Schema judges numbers.
+      cpSync(join(here, "../../../pharo/src/STUI-Json"), join(dir, "pharo/src/STUI-Json"), { recursive: true });
       mkdirSync(join(dir, "pharo/src/STUI-Mini"));
       writeFileSync(join(dir, "pharo/src/STUI-Mini/package.st"), "Package { #name : 'STUI-Mini' }\n");
       const index = existsSync(indexPath) ? loadPharoIndex(indexPath) : undefined;

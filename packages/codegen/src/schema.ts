@@ -85,6 +85,8 @@ export interface ProtocolSchema {
   title: string;
   description: string;
   maxMessageBytes: number;
+  /** How many arrays and objects a message may nest in each other (deeper is a parseError). */
+  maxJsonDepth: number;
   permissions: Record<Permission, string>;
   defs: Record<string, SchemaNode>;
   commands: Command[];
@@ -184,6 +186,10 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
   if (typeof maxMessageBytes !== "number" || !Number.isInteger(maxMessageBytes) || maxMessageBytes <= 0) {
     throw new SchemaError(`${file}: x-stui-limits.maxMessageBytes must be a positive integer`);
   }
+  const maxJsonDepth = limits.maxJsonDepth;
+  if (typeof maxJsonDepth !== "number" || !Number.isInteger(maxJsonDepth) || maxJsonDepth <= 0) {
+    throw new SchemaError(`${file}: x-stui-limits.maxJsonDepth must be a positive integer`);
+  }
   const permissionsRaw = expectObject(raw["x-stui-permissions"], `${file}: x-stui-permissions`);
   const permissions = {} as Record<Permission, string>;
   for (const p of PERMISSIONS) {
@@ -271,6 +277,7 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
     title: String(raw.title ?? "STUI protocol"),
     description: String(raw.description ?? ""),
     maxMessageBytes,
+    maxJsonDepth,
     permissions,
     defs,
     commands,

@@ -65,7 +65,7 @@ export function docsFile(schema: ProtocolSchema, facts: HeaderFacts): string {
   const out: string[] = [header(facts, "html")];
   out.push(`# ${schema.title} ${schema.version} — reference`, "", schema.description, "");
   out.push(
-    `Every request carries \`"stui": "${schema.version}"\`. A message may be at most ${schema.maxMessageBytes} bytes (\`x-stui-limits.maxMessageBytes\`); larger ones are answered with \`messageTooLarge\`.`,
+    `Every request carries \`"stui": "${schema.version}"\`. A message may be at most ${schema.maxMessageBytes} bytes (\`x-stui-limits.maxMessageBytes\`); larger ones are answered with \`messageTooLarge\`. Arrays and objects may nest at most ${schema.maxJsonDepth} deep (\`x-stui-limits.maxJsonDepth\`); deeper ones are a \`parseError\`.`,
     "",
   );
   out.push("## Commands", "", "| command | permission | safe to retry | summary |", "| --- | --- | --- | --- |");

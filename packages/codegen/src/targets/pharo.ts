@@ -97,7 +97,7 @@ function protocolClass(schema: ProtocolSchema): ClassDef {
     name: "STUIProtocol",
     superclass: "Object",
     comment: [
-      `I am STUIProtocol. I answer the constants of STUI protocol ${schema.version}: its version, the commands with their permission class and retry safety, the error codes and the message size limit.`,
+      `I am STUIProtocol. I answer the constants of STUI protocol ${schema.version}: its version, the commands with their permission class and retry safety, the error codes, the message limits, and each command's params validator and defaults.`,
       "",
       "\tSTUIProtocol version.",
       "\tSTUIProtocol permissionFor: 'evaluate'.",
@@ -107,6 +107,8 @@ function protocolClass(schema: ProtocolSchema): ClassDef {
       { classSide: true, category: "accessing", pattern: "version", body: [`"The protocol version I was generated from."`, `^ ${st(schema.version)}`] },
       { classSide: true, category: "accessing", pattern: "supportedVersions", body: [`"A fresh Array of every protocol version this code speaks."`, `^ { ${st(schema.version)} }`] },
       { classSide: true, category: "accessing", pattern: "maxMessageBytes", body: [`^ ${schema.maxMessageBytes}`] },
+      { classSide: true, category: "accessing", pattern: "maxJsonDepth", body: [`"How many arrays and objects a message may nest in each other; deeper is a parseError."`, `^ ${schema.maxJsonDepth}`] },
+      ...paramsTables(schema, dict),
       {
         classSide: true,
         category: "accessing",
@@ -152,6 +154,19 @@ function protocolClass(schema: ProtocolSchema): ClassDef {
   };
 }
 
+/**
+ * Per command, the validator selector of its params and their defaults: what a server needs to
+ * check a request's params (and fill in their defaults) before it starts the command, without
+ * reading a member the validator has not accepted.
+ */
+function paramsTables(schema: ProtocolSchema, dict: (pairs: [string, string][]) => string[]): MethodDef[] {
+  const defaults = (c: Command): string => `(Dictionary newFrom: { ${Object.entries(c.defaults).map(([k, v]) => `${st(k)} -> ${literal(v)}`).join(" . ")} })`;
+  return [
+    { classSide: true, category: "accessing", pattern: "paramsValidators", body: [`"Per command, the STUIProtocolValidator selector that checks its params."`, ...dict(schema.commands.map((c) => [c.method, `#problemsOf${c.paramsType}:`]))] },
+    { classSide: true, category: "accessing", pattern: "paramsDefaults", body: [`"Per command, a fresh Dictionary of the defaults of its params."`, ...dict(schema.commands.map((c) => [c.method, defaults(c)]))] },
+  ];
+}
+
 function baseErrorClass(): ClassDef {
   return {
     name: "STUIProtocolError",
@@ -178,7 +193,7 @@ function baseErrorClass(): ClassDef {
         category: "public",
         pattern: "asErrorObject",
         body: [
-          `"A fresh Dictionary ready for STONJSON: code, message and data (with kind)."`,
+          `"A fresh Dictionary ready for STUIJson: code, message and data (with kind)."`,
           `| payload |`,
           `payload := Dictionary new.`,
           `self data keysAndValuesDo: [ :key :value | payload at: key put: value ].`,
@@ -262,8 +277,9 @@ class ValidationWriter {
     const test = (t: string): string => {
       switch (t) {
         case "string": return `${value} isString`;
-        case "integer": return `${value} isInteger`;
-        case "number": return `${value} isNumber`;
+        // As ajv judges numbers: 5000.0 is an integer, an infinite Float is not a number (STUI-Json, hand-written).
+        case "integer": return `(STUIJson isInteger: ${value})`;
+        case "number": return `(STUIJson isNumber: ${value})`;
         case "boolean": return `(${value} == true or: [ ${value} == false ])`;
         case "null": return `${value} isNil`;
         case "object": return `${value} isDictionary`;
@@ -399,7 +415,7 @@ function validatorClass(schema: ProtocolSchema): ClassDef {
     comment: [
       `I am STUIProtocolValidator. I check decoded JSON against the types of STUI protocol ${schema.version}: the request envelope and every command's params. I answer ValidationProblems (a path, a JSON Pointer, and a message), never raise, and report a member that is not allowed at its own pointer, as the TypeScript side does.`,
       "",
-      "\tSTUIProtocolValidator new problemsOfRequest: (STONJSON fromString: '{\"jsonrpc\":\"2.0\"}').",
+      "\tSTUIProtocolValidator new problemsOfRequest: (Dictionary new at: 'jsonrpc' put: '2.0'; yourself).",
       "\tSTUIProtocolValidator new problemsOfEvaluateParams: Dictionary new.",
     ],
     methods,
