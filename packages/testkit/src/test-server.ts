@@ -5,6 +5,7 @@ import {
   COMMAND_NAMES,
   COMMANDS,
   ERROR_KINDS,
+  MAX_JSON_DEPTH,
   MAX_MESSAGE_BYTES,
   PERMISSIONS,
   PROTOCOL_VERSION,
@@ -29,7 +30,7 @@ import {
 import { ProtocolError } from "./protocol-error.js";
 import { ReplyCache } from "./reply-cache.js";
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
-import { allowedErrorKinds, check, errorReply, negotiateVersion, readableId, toProblems } from "./wire.js";
+import { allowedErrorKinds, check, errorReply, exceedsJsonDepth, negotiateVersion, readableId, toProblems } from "./wire.js";
 
 const packageJson = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -208,6 +209,9 @@ class ReferenceServer implements TestServer {
     this.supportedVersions = [...(options.supportedVersions ?? [PROTOCOL_VERSION])];
     if (this.supportedVersions.length === 0) throw new RangeError("supportedVersions must not be empty");
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    // A frame more than twice the limit is dropped with its connection inside libzmq, never read
+    // (ZMQ_MAXMSGSIZE), as the Pharo server does; one a little too large still gets messageTooLarge.
+    this.socket.maxMessageSize = 2 * this.maxMessageBytes;
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
     this.permissions = new Set(options.permissions ?? (Object.keys(PERMISSIONS) as Permission[]));
@@ -325,6 +329,9 @@ class ReferenceServer implements TestServer {
       text = this.decoder.decode(body[0]);
     } catch (error) {
       return this.envelopeError(null, "parseError", { detail: `not valid UTF-8: ${describe(error)}` });
+    }
+    if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+      return this.envelopeError(null, "parseError", { detail: `more than ${MAX_JSON_DEPTH} arrays and objects nested in each other` });
     }
     let message: unknown;
     try {
