@@ -327,6 +327,13 @@ class Parser {
         case "keyword":
         case "multiKeyword":
         case "binary":
+        // Pharo's RBParser>>parseLiteralArrayObject turns special tokens into symbols (with a
+        // warning): UFFI structures write their fields as #( int x; int y ).
+        case "semicolon":
+        case "period":
+        case "caret":
+        case "assign":
+        case "colon":
           elements.push({ kind: "literal", type: "symbol", value: t.value, start: t.start, end: t.end });
           break;
         case "number":
