@@ -11,7 +11,7 @@
  *   raw DEALER / REQ ◀──[("",) reply]── (same prefix frames back)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { VERSIONS, type CommandName, type VersionInfo } from "@stui/client/protocol";
+import { MAX_JSON_DEPTH, VERSIONS, type CommandName, type VersionInfo } from "@stui/client/protocol";
 import { startTestServer } from "@stui/testkit";
 import {
   ClientPool,
@@ -175,11 +175,40 @@ export function describeProtocolConformance(version: string, serverVersions?: st
         ["inspect", { sessionId: "s-1", handle: "h1", expression: "3" }, ""],
         ["class.browse", { className: "Object", side: "meta" }, "/side"],
         ["system.info", { sections: ["memory", "memory"] }, "/sections"],
+        // A timeoutMs that is not an integer once left the Pharo server's request without a reply.
+        ["evaluate", { code: "3 + 4", timeoutMs: "5000" }, "/timeoutMs"],
+        ["evaluate", { code: "3 + 4", timeoutMs: [1] }, "/timeoutMs"],
+        ["evaluate", { code: "3 + 4", timeoutMs: 1.5 }, "/timeoutMs"],
+        ["debug", { sessionId: "s-1", debugId: "d1", action: "stack", timeoutMs: "5000" }, "/timeoutMs"],
       ];
       it.each(badParams)("answers invalidParams for %s %j, pointing at %j", async (method, params, path) => {
         const data = expectError(await call(dealer(), method, params), "invalidParams");
         expect(data.method).toBe(method);
         expect(data.errors.map((e) => e.path)).toContain(path);
+      });
+
+      // Numbers as JSON.parse reads them and JSON Schema judges them, written raw (JSON.stringify cannot
+      // write 1e999999999). An accepted timeoutMs meets an unknown session, so no code runs anywhere.
+      const exponents: [string, string, "invalidParams" | "sessionNotFound"][] = [
+        ["a huge exponent (Infinity to JSON.parse)", "1e999999999", "invalidParams"],
+        ["a huge negative exponent (0, below the minimum)", "1e-999999999", "invalidParams"],
+        ["a tiny exponent (not an integer)", "1e-3", "invalidParams"],
+        ["an integer-valued float", "5000.0", "sessionNotFound"],
+        ["an integer written with an exponent", "1.5e3", "sessionNotFound"],
+      ];
+      it.each(exponents)("judges timeoutMs written as %s (%s) the way the schema does: %s", async (_label, number, kind) => {
+        const id = uniqueId();
+        const text = `{"jsonrpc":"2.0","id":"${id}","stui":"${PROTOCOL_VERSION}","method":"evaluate","params":{"sessionId":"s-no-such-${id}","code":"3 + 4","timeoutMs":${number}}}`;
+        const reply = await dealer().request(text);
+        const data = expectError(reply, kind);
+        expect(idOf(reply)).toBe(id);
+        if (kind === "invalidParams") expect((data as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain("/timeoutMs");
+      });
+
+      it("answers an id written 1e400 (Infinity, not an integer) with invalidRequest and a null id", async () => {
+        const reply = await dealer().request(`{"jsonrpc":"2.0","id":1e400,"stui":"${PROTOCOL_VERSION}","method":"ping"}`);
+        expectError(reply, "invalidRequest");
+        expect(idOf(reply)).toBeNull();
       });
 
       it("answers unsupportedVersion for a request in a version it does not speak", async () => {
@@ -205,6 +234,28 @@ export function describeProtocolConformance(version: string, serverVersions?: st
         const data = expectError(reply, "messageTooLarge");
         expect(data).toEqual({ kind: "messageTooLarge", limitBytes: MAX_MESSAGE_BYTES, actualBytes: MAX_MESSAGE_BYTES + 1 });
         expect(idOf(reply)).toBeNull();
+      });
+
+      it("drops a frame more than twice the limit with its connection, unread, and keeps serving", async () => {
+        const huge = clients.open(target.endpoint, "dealer", { receiveTimeoutMs: 1500 });
+        const before = target.reference?.stats.messages;
+        await huge.send(Buffer.alloc(2 * MAX_MESSAGE_BYTES + 1, 0x20));
+        // The listener must stay silent: the frame never reached the server (ZMQ_MAXMSGSIZE).
+        await expect(huge.receive()).rejects.toThrow();
+        expect(target.reference?.stats.messages).toBe(before);
+        expectResult(await call(dealer(), "ping"), "ping");
+      });
+
+      // The parser judges depth before it knows the version, so this holds in every version served,
+      // 1.0 included although the 1.0 schema states no limit (docs/protocol-evolution.md).
+      it(`answers parseError for a message nested deeper than ${MAX_JSON_DEPTH} (the parser's limit), and accepts ${MAX_JSON_DEPTH}`, async () => {
+        const nested = (depth: number) => "[".repeat(depth - 2) + "1" + "]".repeat(depth - 2);
+        const at = (depth: number) => `{"jsonrpc":"2.0","id":"${uniqueId()}","stui":"${PROTOCOL_VERSION}","method":"ping","params":{"x":${nested(depth)}}}`;
+        const deep = await dealer().request(at(MAX_JSON_DEPTH + 1));
+        expectError(deep, "parseError");
+        expect(idOf(deep)).toBeNull();
+        // At the limit the message parses: ping's closed params then reject the member.
+        expect(expectError(await dealer().request(at(MAX_JSON_DEPTH)), "invalidParams").errors.map((e) => e.path)).toContain("/x");
       });
 
       it("accepts a message of exactly the limit", async () => {

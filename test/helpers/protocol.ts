@@ -6,6 +6,7 @@ import {
   type ErrorDataByKind,
   type ErrorKind,
   type ResultOf,
+  type VersionInfo,
 } from "@stui/client/protocol";
 import { spokenTables } from "./version.js";
 
@@ -21,9 +22,8 @@ function problemsOf(validator: AnyValidator, value: unknown, where: string): str
  * an error's data shape and its code (the one ERROR_KINDS lists for data.kind), and — when the
  * request's method is known — a result's shape (the command's result type). Empty when valid.
  */
-export function responseProblems(reply: unknown, method?: string): string[] {
-  // The spoken version's validators: a reply must be valid in the version the request named.
-  const tables = spokenTables();
+export function responseProblems(reply: unknown, method?: string, tables: VersionInfo = spokenTables()): string[] {
+  // The spoken version's validators (unless told otherwise): a reply must be valid in the version the request named.
   const byName = tables.validators;
   const problems = problemsOf(byName["Response"]!, reply, "reply");
   if (problems.length > 0) return problems;
@@ -42,9 +42,9 @@ export function responseProblems(reply: unknown, method?: string): string[] {
   return [];
 }
 
-/** Asserts the reply is schema-valid (see responseProblems). */
-export function expectValidResponse(reply: unknown, method?: string): void {
-  expect(responseProblems(reply, method), JSON.stringify(reply).slice(0, 500)).toEqual([]);
+/** Asserts the reply is schema-valid (see responseProblems), in `tables`' version (default: the spoken one). */
+export function expectValidResponse(reply: unknown, method?: string, tables?: VersionInfo): void {
+  expect(responseProblems(reply, method, tables), JSON.stringify(reply).slice(0, 500)).toEqual([]);
 }
 
 /** Asserts a schema-valid success reply to `method` and answers its result. */

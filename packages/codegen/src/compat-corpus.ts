@@ -12,7 +12,10 @@ import type { Severity } from "./compat.js";
 type Json = any;
 
 export interface Witness {
-  /** A `$defs` name present in both schemas. */
+  /**
+   * A `$defs` name present in both schemas. A request witness is also judged against each side's
+   * maxJsonDepth, as the parser does: a params type one level down inside the request object.
+   */
   type: string;
   value: unknown;
   direction: "request" | "response";
@@ -394,6 +397,33 @@ export const CORPUS: CorpusCase[] = [
     name: "maxMessageBytes smaller", expected: "breaking", where: "limits",
     reason: "older clients send requests up to the old limit",
     change: (s) => (s["x-stui-limits"].maxMessageBytes /= 2), noWitness: "a size, not a shape",
+  },
+  // maxJsonDepth is judged by the parser before a request's version is known, so a served version's
+  // requests must all fit under it; the deepest request 1.0 accepts nests 3 deep (session.create's
+  // protocolVersions, system.info's sections, handles.release's handles).
+  {
+    name: "maxJsonDepth stated for the first time, above every request", expected: "needs-minor", where: "limits",
+    reason: "no request the older version accepts nests deeper; only messages already invalid become parseErrors",
+    change: (s) => (s["x-stui-limits"].maxJsonDepth = 64), noWitness: "every request 1.0 accepts nests at most 3 deep",
+  },
+  {
+    name: "maxJsonDepth stated for the first time, below a request", expected: "breaking", where: "limits",
+    reason: "older clients send valid requests nested deeper, and the parser refuses them in every version",
+    change: (s) => (s["x-stui-limits"].maxJsonDepth = 2),
+    witness: { type: "SessionCreateParams", value: { clientName: "c", protocolVersions: ["1.0"] }, direction: "request" },
+  },
+  {
+    name: "maxJsonDepth lowered below a request", expected: "breaking", where: "limits",
+    reason: "older clients send valid requests nested up to the old limit",
+    before: (s) => (s["x-stui-limits"].maxJsonDepth = 64),
+    change: (s) => (s["x-stui-limits"].maxJsonDepth = 2),
+    witness: { type: "SystemInfoParams", value: { sections: ["vm"] }, direction: "request" },
+  },
+  {
+    name: "maxJsonDepth raised", expected: "needs-minor", where: "limits",
+    reason: "servers accept deeper messages; clients never check the depth of replies",
+    before: (s) => (s["x-stui-limits"].maxJsonDepth = 64),
+    change: (s) => (s["x-stui-limits"].maxJsonDepth = 128), noWitness: "accepts more than before",
   },
   {
     name: "description changed", expected: "info", where: "ping params.echo",

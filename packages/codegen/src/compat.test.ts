@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compareSchemas, verdict } from "./compat.js";
+import { generate } from "./generate.js";
 import { parseProtocolSchema } from "./schema.js";
 
 const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../fixtures/mini.schema.json"), "utf8");
@@ -62,6 +63,45 @@ describe("compareSchemas", () => {
     const found = compareSchemas(base(), changed);
     expect(found.every((c) => c.severity === "breaking")).toBe(true);
     expect(kinds(found).sort()).toEqual(["breaking error thingNotFound", "breaking ping", "breaking thing.look", "breaking thing.look"]);
+  });
+});
+
+describe("limits", () => {
+  const messages = (older: ReturnType<typeof base>, newer: ReturnType<typeof base>) => compareSchemas(older, newer).map((c) => `${c.severity} ${c.message}`);
+
+  it("calls any change of the message size breaking", () => {
+    const smaller = edited("0.2", (s) => (s["x-stui-limits"].maxMessageBytes = 512));
+    expect(messages(base(), smaller)).toEqual(["breaking maxMessageBytes changed from 1024 to 512: older clients send requests up to the old limit"]);
+  });
+
+  // The fixture's deepest valid request nests 3 deep: {"params":{"flags":[true]}}.
+  it("judges a lower nesting depth by the deepest request the older version accepts", () => {
+    const below = edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = 2));
+    expect(messages(base(), below)).toEqual(["breaking maxJsonDepth changed from 8 to 2: requests of 0.1 may nest 3 deep, and the parser applies the limit to every version served"]);
+    const above = edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = 3));
+    expect(messages(base(), above)).toEqual(["needs-minor maxJsonDepth changed from 8 to 3: no request 0.1 accepts nests deeper than 3; a deeper message, already invalid, is now a parseError in every version served"]);
+    const larger = edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = 16));
+    expect(messages(base(), larger)).toEqual(["needs-minor maxJsonDepth changed from 8 to 16: servers accept deeper messages; clients never check the depth of replies"]);
+  });
+
+  it("judges a depth limit stated for the first time the same way, and an open params object as unbounded", () => {
+    const without = edited("0.1", (s) => delete s["x-stui-limits"].maxJsonDepth);
+    expect(messages(without, base())).toEqual(["needs-minor maxJsonDepth is now stated (8): no request 0.1 accepts nests deeper than 3; a deeper message, already invalid, is now a parseError in every version served"]);
+    const open = edited("0.1", (s) => {
+      delete s["x-stui-limits"].maxJsonDepth;
+      s.$defs.PingParams.additionalProperties = true;
+    });
+    const openWithLimit = edited("0.2", (s) => (s.$defs.PingParams.additionalProperties = true));
+    expect(messages(open, openWithLimit)).toEqual(["breaking maxJsonDepth is now stated (8): requests of 0.1 may nest without bound, and the parser applies the limit to every version served"]);
+  });
+
+  it("accepts a schema that states no depth limit, refuses a malformed one, and generates only from one that states it", () => {
+    for (const bad of [0, 2.5, "64"]) {
+      expect(() => edited("0.2", (s) => (s["x-stui-limits"].maxJsonDepth = bad))).toThrow(/maxJsonDepth must be a positive integer/);
+    }
+    const without = edited("0.1", (s) => delete s["x-stui-limits"].maxJsonDepth);
+    expect(without.maxJsonDepth).toBeUndefined();
+    expect(() => generate(without)).toThrow(/maxJsonDepth is required in the schema code is generated from/);
   });
 });
 

@@ -18,6 +18,7 @@
 import equal from "fast-deep-equal";
 import { type ProtocolSchema, type SchemaNode } from "./schema.js";
 import { type Change, type Severity, NodeComparer } from "./compat/nodes.js";
+import { deepestRequest } from "./depth.js";
 
 export type { Change, Severity, Direction } from "./compat/nodes.js";
 
@@ -104,11 +105,35 @@ function unmodelled(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchem
   };
   differs(older.raw, newer.raw, (k) => !k.startsWith("x-stui-") || TOP_LEVEL.has(k), "protocol");
   const limits = (s: ProtocolSchema) => s.raw["x-stui-limits"] as Record<string, unknown>;
-  differs(limits(older), limits(newer), (k) => k === "maxMessageBytes", "limits");
+  differs(limits(older), limits(newer), (k) => k === "maxMessageBytes" || k === "maxJsonDepth", "limits");
   const errors = (s: ProtocolSchema) => s.raw["x-stui-errors"] as Record<string, Record<string, unknown>>;
   for (const kind of Object.keys(errors(older))) {
     const n = errors(newer)[kind];
     if (n) differs(errors(older)[kind]!, n, (k) => ERROR_KEYS.has(k), `error ${kind}`);
+  }
+}
+
+/**
+ * `maxJsonDepth` is a parser-level limit: servers apply the newest schema's limit to every version
+ * they serve, before they know a request's version (docs/protocol-evolution.md). A limit stated for
+ * the first time, or lowered, is breaking when some request the older version accepts nests deeper
+ * than it (that request would now be a parseError, whatever version it names); when none does, it
+ * only changes the error a message that was invalid anyway gets, which needs a minor version. A
+ * higher or dropped limit lets servers accept more; clients never check the depth of replies.
+ */
+function compareDepthLimit(c: NodeComparer, older: ProtocolSchema, newer: ProtocolSchema) {
+  const [was, now] = [older.maxJsonDepth ?? Infinity, newer.maxJsonDepth ?? Infinity];
+  if (was === now) return;
+  const change = older.maxJsonDepth === undefined ? `maxJsonDepth is now stated (${now})`
+    : newer.maxJsonDepth === undefined ? `maxJsonDepth (${was}) is no longer stated`
+    : `maxJsonDepth changed from ${was} to ${now}`;
+  const deepest = deepestRequest(older);
+  if (now > was) {
+    c.add("needs-minor", "limits", `${change}: servers accept deeper messages; clients never check the depth of replies`, "metadata");
+  } else if (deepest > now) {
+    c.add("breaking", "limits", `${change}: requests of ${older.version} may nest ${deepest === Infinity ? "without bound" : `${deepest} deep`}, and the parser applies the limit to every version served`, "metadata");
+  } else {
+    c.add("needs-minor", "limits", `${change}: no request ${older.version} accepts nests deeper than ${deepest}; a deeper message, already invalid, is now a parseError in every version served`, "metadata");
   }
 }
 
@@ -124,6 +149,7 @@ export function compareSchemas(older: ProtocolSchema, newer: ProtocolSchema): Ch
       : "older clients reject replies above the old limit";
     c.add("breaking", "limits", `maxMessageBytes changed from ${older.maxMessageBytes} to ${newer.maxMessageBytes}: ${why}`, "metadata");
   }
+  compareDepthLimit(c, older, newer);
   for (const k of ["title", "description"] as const) if (older[k] !== newer[k]) c.add("info", "protocol", `${k} changed`, "metadata");
   unmodelled(c, older, newer);
   if (!equal(older.permissions, newer.permissions)) c.add("info", "permissions", "permission descriptions changed", "metadata");

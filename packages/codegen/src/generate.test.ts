@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -132,9 +132,7 @@ describe("indentByBrackets", () => {
 
 describe("the fixture's generated Pharo package", () => {
   it("parses and resolves against Pharo 12 with a hand-written subclass, and names every abstract handler", async () => {
-    const { checkTree, loadPharoIndex } = await import("@stui/pharo-check");
-    const { existsSync } = await import("node:fs");
-    const indexPath = join(here, "../../../../shared/pharo-api/pharo-symbols.json");
+    const { checkTree, defaultIndexFile, loadPharoIndex } = await import("@stui/pharo-check");
     const dir = mkdtempSync(join(tmpdir(), "stui-codegen-pharo-"));
     try {
       for (const [path, content] of generate(mini(), facts()).files) {
@@ -147,10 +145,11 @@ describe("the fixture's generated Pharo package", () => {
           `Class { #name : 'STUIMiniHandler', #superclass : 'STUIProtocolHandler', #category : 'STUI-Mini', #package : 'STUI-Mini' }`,
           ...methods.map((m) => `\n{ #category : 'request handling' }\nSTUIMiniHandler >> ${m}: params [\n\n\t^ Dictionary new\n]\n`),
         ].join("\n");
+      // The generated validator asks the hand-written STUI-Json how JSON Schema judges numbers.
+      cpSync(join(here, "../../../pharo/src/STUI-Json"), join(dir, "pharo/src/STUI-Json"), { recursive: true });
       mkdirSync(join(dir, "pharo/src/STUI-Mini"));
       writeFileSync(join(dir, "pharo/src/STUI-Mini/package.st"), "Package { #name : 'STUI-Mini' }\n");
-      const index = existsSync(indexPath) ? loadPharoIndex(indexPath) : undefined;
-      if (!index) console.warn(`Pharo 12 index not found at ${indexPath}: only the checks that need no index ran`);
+      const index = loadPharoIndex(defaultIndexFile());
 
       writeFileSync(join(dir, "pharo/src/STUI-Mini/STUIMiniHandler.class.st"), subclass(["handlePing", "handleThingLook"]));
       const ok = checkTree({ root: join(dir, "pharo/src"), index });

@@ -11,7 +11,15 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "./cli.js";
 import { historyProblems, readHistory } from "./releases.js";
 
-const released = readFileSync(new URL("../../../protocol/v1/releases/1.0.schema.json", import.meta.url), "utf8");
+/**
+ * The scratch history's 1.0: the released 1.0, stating the depth limit code generation needs (the
+ * real 1.0 predates x-stui-limits.maxJsonDepth; a scratch repository generates from its own 1.0).
+ */
+const released = (() => {
+  const s = JSON.parse(readFileSync(new URL("../../../protocol/v1/releases/1.0.schema.json", import.meta.url), "utf8"));
+  s["x-stui-limits"].maxJsonDepth = 64;
+  return JSON.stringify(s, null, 2) + "\n";
+})();
 
 let root: string;
 afterEach(() => {
@@ -96,6 +104,18 @@ describe("the protocol history", () => {
     const messages = historyProblems(readHistory(root)).problems.map((p) => p.message);
     expect(messages).toContain("x-stui-version 2.0 does not belong in directory v1 (major 1)");
     expect(messages).toContain("a frozen release must be named after its x-stui-version (1.2.schema.json)");
+  });
+
+  it("reports a served version whose requests nest deeper than the newest schema's depth limit, which applies to every version", () => {
+    //   1.0 (no limit; requests nest 3 deep) ─▶ v2 working 2.0 with maxJsonDepth 2: the parser would refuse valid 1.0 requests
+    scratch();
+    put("protocol/v1/releases/1.0.schema.json", schemaWith("1.0", (s) => delete s["x-stui-limits"].maxJsonDepth));
+    put("protocol/v1/stui.schema.json", schemaWith("1.0", (s) => delete s["x-stui-limits"].maxJsonDepth));
+    put("protocol/v2/stui.schema.json", schemaWith("2.0", (s) => (s["x-stui-limits"].maxJsonDepth = 2)));
+    const messages = historyProblems(readHistory(root)).problems.map((p) => p.message);
+    expect(messages).toContain("requests of 1.0 may nest 3 deep, deeper than the parser's limit 2 (x-stui-limits.maxJsonDepth of protocol/v2/stui.schema.json), which applies to every version served");
+    put("protocol/v2/stui.schema.json", schemaWith("2.0"));
+    expect(historyProblems(readHistory(root)).problems).toEqual([]);
   });
 
   it("accepts a minor release with a minor change, and `release` freezes it and writes its changeset", async () => {

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ProtocolSchema, parseProtocolSchema } from "./schema.js";
 import { compareSchemas, neededBump, verdict, type Change, type CompatVerdict } from "./compat.js";
+import { deepestRequest } from "./depth.js";
 
 export interface MajorHistory {
   /** `v1` */
@@ -135,7 +136,25 @@ export function historyProblems(history: ProtocolHistory): { problems: HistoryPr
       }
     }
   }
+  problems.push(...depthLimitProblems(history));
   return { problems, verdicts };
+}
+
+/**
+ * The parser applies the newest schema's maxJsonDepth to every version served (it judges depth
+ * before it knows a request's version): no served version may accept a request nested deeper.
+ */
+function depthLimitProblems(history: ProtocolHistory): HistoryProblem[] {
+  const newest = newestSchema(history);
+  const limit = newest.maxJsonDepth;
+  if (limit === undefined) return [];
+  return servedVersions(history).flatMap((s) => {
+    const deepest = deepestRequest(s);
+    return deepest <= limit ? [] : [{
+      where: s.file,
+      message: `requests of ${s.version} may nest ${deepest === Infinity ? "without bound" : `${deepest} deep`}, deeper than the parser's limit ${limit} (x-stui-limits.maxJsonDepth of ${newest.file}), which applies to every version served`,
+    }];
+  });
 }
 
 /** The changes of one release against the version before it (for changelogs). */

@@ -85,6 +85,12 @@ export interface ProtocolSchema {
   title: string;
   description: string;
   maxMessageBytes: number;
+  /**
+   * How many arrays and objects a message may nest in each other (deeper is a parseError), or
+   * undefined when the schema states no limit (releases before 1.1). The parser applies the
+   * newest schema's limit to every version a server serves (docs/protocol-evolution.md).
+   */
+  maxJsonDepth: number | undefined;
   permissions: Record<Permission, string>;
   defs: Record<string, SchemaNode>;
   commands: Command[];
@@ -184,6 +190,10 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
   if (typeof maxMessageBytes !== "number" || !Number.isInteger(maxMessageBytes) || maxMessageBytes <= 0) {
     throw new SchemaError(`${file}: x-stui-limits.maxMessageBytes must be a positive integer`);
   }
+  const maxJsonDepth = limits.maxJsonDepth;
+  if (maxJsonDepth !== undefined && (typeof maxJsonDepth !== "number" || !Number.isInteger(maxJsonDepth) || maxJsonDepth <= 0)) {
+    throw new SchemaError(`${file}: x-stui-limits.maxJsonDepth must be a positive integer`);
+  }
   const permissionsRaw = expectObject(raw["x-stui-permissions"], `${file}: x-stui-permissions`);
   const permissions = {} as Record<Permission, string>;
   for (const p of PERMISSIONS) {
@@ -277,6 +287,7 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
     title: String(raw.title ?? "STUI protocol"),
     description: String(raw.description ?? ""),
     maxMessageBytes,
+    maxJsonDepth,
     permissions,
     defs,
     commands,
@@ -284,6 +295,17 @@ export function parseProtocolSchema(text: string, file: string): ProtocolSchema 
     envelopeErrors,
     raw,
   };
+}
+
+/**
+ * The nesting limit of the schema code is generated from: the parser of every server built from
+ * it applies this one limit to every version it serves, so it must be stated.
+ */
+export function parserDepthLimit(schema: ProtocolSchema): number {
+  if (schema.maxJsonDepth === undefined) {
+    throw new SchemaError(`${schema.file}: x-stui-limits.maxJsonDepth is required in the schema code is generated from (the parser applies it to every version served)`);
+  }
+  return schema.maxJsonDepth;
 }
 
 export function loadProtocolSchema(absolutePath: string, repoRelativePath: string): ProtocolSchema {

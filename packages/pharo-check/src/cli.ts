@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { emptyAllowList, loadAllowList } from "./allow-list.js";
 import { checkTree, type CheckResult, type Problem } from "./checker.js";
 import { parseCHeader, type CHeader } from "./ffi-check.js";
-import { loadPharoIndex, type PharoIndex } from "./pharo-index.js";
+import { defaultIndexFile, loadPharoIndex, type PharoIndex } from "./pharo-index.js";
 
 export const ALLOW_LIST_NAME = "pharo-check-allow.json";
 
@@ -26,9 +26,10 @@ Checks the Tonel v3 sources of the STUI Pharo server without a Pharo VM:
 
 Options:
   --root DIR      Tonel folder to check (default: <repo>/pharo/src)
-  --index FILE    Pharo 12 index (default: <repo>/../shared/pharo-api/pharo-symbols.json;
-                  if the default file is absent, the checks that need it are skipped)
-  --no-index      Do not read the index; run only the checks that need none
+  --index FILE    Pharo 12 index, plain or gzipped JSON (default: the one committed with this
+                  checker, packages/pharo-check/index/pharo12-symbols.json.gz; rebuild it with
+                  packages/pharo-check/scripts/build-index.ts). A missing index is an error.
+  --no-index      Do not read any index; run only the checks that need none (for tests)
   --c-header FILE C header to check every ffiCall: signature and every constant method
                   commented "ZMQ_X from zmq.h" against (repeatable; default: /usr/include/zmq.h
                   when it exists — apt-get install libzmq3-dev; without one that check is skipped)
@@ -38,6 +39,7 @@ Options:
   --json          Print one JSON document on stdout; the summary line then goes to stderr
   -h, --help      Show this help
 
+The first line names the index used (path, repository, ref and commit it was built from).
 Problems are printed as "path:line:col: kind: message" (path relative to the repo root),
 sorted, then the summary line:
   pharo-check: <N> methods, <M> sends, <U> unresolved, <S> syntax errors, <D> deprecated
@@ -115,21 +117,19 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
   let index: PharoIndex | undefined;
   if (!values["no-index"]) {
-    const explicit = values.index !== undefined;
-    const indexPath = explicit ? resolve(io.cwd, values.index ?? "") : resolve(repoRoot, "../shared/pharo-api/pharo-symbols.json");
-    if (existsSync(indexPath)) {
-      try {
-        index = loadPharoIndex(indexPath);
-      } catch (e) {
-        io.err(`stui-pharo-check: cannot read the index ${indexPath}: ${(e as Error).message}`);
-        return 2;
-      }
-    } else if (explicit) {
+    const indexPath = values.index !== undefined ? resolve(io.cwd, values.index) : defaultIndexFile();
+    if (!existsSync(indexPath)) {
       io.err(`stui-pharo-check: index file ${indexPath} does not exist`);
       return 2;
-    } else {
-      notes.push(`Pharo 12 index not found at ${indexPath}`);
     }
+    try {
+      index = loadPharoIndex(indexPath);
+    } catch (e) {
+      io.err(`stui-pharo-check: cannot read the index ${indexPath}: ${(e as Error).message}`);
+      return 2;
+    }
+    const source = index.data.source;
+    notes.push(`index: ${relative(repoRoot, indexPath) || indexPath} (${source?.repository ?? "?"} ${source?.ref ?? "?"} @ ${(source?.commit ?? "?").slice(0, 12)})`);
   } else {
     notes.push("--no-index given: the Pharo 12 index is not read");
   }

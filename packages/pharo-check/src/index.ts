@@ -3,7 +3,9 @@ export { Lexer, SmalltalkSyntaxError, type Token, type TokenKind, type NumberKin
 export { LineMap } from "./line-map.js";
 export { parseMethod, parseMethodBody, parsePattern, parseExpression, type MethodPattern } from "./parser.js";
 export { readTonel, findClosingBracket, type TonelFile, type TonelMethod, type TonelDefinition } from "./tonel.js";
-export { loadPharoIndex, PharoIndex, type PharoSymbols, type IndexEntry } from "./pharo-index.js";
+export { loadPharoIndex, defaultIndexFile, DEFAULT_INDEX_PATH, PharoIndex, type PharoSymbols, type IndexEntry } from "./pharo-index.js";
+export { buildIndex, sendsDeprecated, PHARO_GLOBALS, type BuildResult, type BuiltIndex, type IndexSource } from "./build-index.js";
+export { compareIndexes } from "./compare-index.js";
 export { parseTraitComposition, type TraitUse } from "./trait-composition.js";
 export { World, isAbstractBody, type Side, type LookupResult } from "./model.js";
 export { loadAllowList, emptyAllowList, type AllowList } from "./allow-list.js";

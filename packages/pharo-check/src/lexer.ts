@@ -38,6 +38,8 @@ export interface Token {
   numberKind?: NumberKind;
   /** For integers: true when the value does not fit a SmallInteger. */
   large?: boolean;
+  /** The value of an integer literal (radix, exponent and sign applied), when it could be computed. */
+  integer?: bigint;
   negative?: boolean;
 }
 
@@ -275,6 +277,7 @@ export class Lexer {
         for (const d of digits) v = v * BigInt(radix) + BigInt(parseInt(d, 36));
         if (exponent > 0) v *= BigInt(radix) ** BigInt(Math.min(exponent, 4096)); // 1e100 is an Integer
         if (negative) v = -v;
+        token.integer = v;
         token.large = v > SMALL_INTEGER_MAX || v < SMALL_INTEGER_MIN;
       } catch {
         token.large = false;

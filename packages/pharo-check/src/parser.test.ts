@@ -160,6 +160,10 @@ describe("parser", () => {
   it("parses byte arrays, dynamic arrays, scaled numbers and thisContext", () => {
     expect(show(only("#[1 2 255]"))).toBe("#[1 2 255]");
     expect(() => parseExpression("#[1 256]")).toThrow(/0..255/);
+    expect(show(only("#[16rEF 16rBB 2r1]"))).toBe("#[239 187 1]");
+    expect(() => parseExpression("#[16r100]")).toThrow(/0..255/);
+    expect(() => parseExpression("#[1.5]")).toThrow(/0..255/);
+    expect(show(only("#( int x; int y. ^ )"))).toBe("#(#int #x #; #int #y #. #^)");
     expect(show(only("{ 1. a foo. }"))).toBe("{1. (a foo)}");
     const scaled = only("1.5s2") as LiteralNode;
     expect([scaled.type, scaled.numberKind]).toEqual(["number", "scaled"]);

@@ -327,6 +327,13 @@ class Parser {
         case "keyword":
         case "multiKeyword":
         case "binary":
+        // Pharo's RBParser>>parseLiteralArrayObject turns special tokens into symbols (with a
+        // warning): UFFI structures write their fields as #( int x; int y ).
+        case "semicolon":
+        case "period":
+        case "caret":
+        case "assign":
+        case "colon":
           elements.push({ kind: "literal", type: "symbol", value: t.value, start: t.start, end: t.end });
           break;
         case "number":
@@ -349,7 +356,8 @@ class Parser {
       const t = this.lex.nextLiteral();
       if (t.kind === "rbracket") return { kind: "byteArray", bytes, start, end: t.end };
       if (t.kind === "eof") return this.fail("']' expected to close the byte array", start);
-      const v = t.kind === "number" && t.numberKind === "integer" ? Number(t.value.replace(/_/g, "")) : NaN;
+      // Any integer literal: 255, 16rFF, 2r1010 (Pharo's parser takes the literal's value).
+      const v = t.kind === "number" && t.numberKind === "integer" && t.integer !== undefined ? Number(t.integer) : NaN;
       if (!(Number.isInteger(v) && v >= 0 && v <= 255)) this.fail("byte array elements must be integers 0..255", t.start);
       bytes.push(v);
     }

@@ -1,9 +1,22 @@
 /**
- * The Pharo 12 API index (pharo-symbols.json, see /work/shared/pharo-api/README.md).
+ * The Pharo 12 API index (the shape of pharo-symbols.json; see index/README.md). The checker
+ * reads the copy committed in this package (index/pharo12-symbols.json.gz, rebuilt with
+ * scripts/build-index.ts); another can be given with --index. Plain or gzipped JSON.
  * Loaded once per path and cached for the life of the process.
  */
 
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+
+/** The committed index, relative to this package's folder. */
+export const DEFAULT_INDEX_PATH = "index/pharo12-symbols.json.gz";
+
+/** The committed index, as an absolute path. */
+export function defaultIndexFile(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..", DEFAULT_INDEX_PATH);
+}
 
 export interface IndexEntry {
   superclass: string | null;
@@ -108,7 +121,8 @@ const cache = new Map<string, PharoIndex>();
 export function loadPharoIndex(path: string): PharoIndex {
   let index = cache.get(path);
   if (!index) {
-    const data = JSON.parse(readFileSync(path, "utf8")) as PharoSymbols;
+    const raw = readFileSync(path);
+    const data = JSON.parse((path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8")) as PharoSymbols;
     if (!data || typeof data.classes !== "object" || typeof data.traits !== "object") {
       throw new Error(`${path}: not a pharo-symbols.json index (no "classes"/"traits")`);
     }

@@ -18,5 +18,5 @@ export {
 export { ProtocolError, isProtocolError, type ErrorDetails } from "./protocol-error.js";
 export { HISTORY_LIMIT, SessionStore, TestSession, timestamp, type SessionStoreOptions } from "./sessions.js";
 export { ReplyCache } from "./reply-cache.js";
-export { check, compareVersions, negotiateVersion, toProblems, validatorFor } from "./wire.js";
+export { check, compareVersions, exceedsJsonDepth, negotiateVersion, toProblems, validatorFor } from "./wire.js";
 export { freePort, uniqueAddress } from "./addresses.js";

@@ -12,6 +12,7 @@ import {
   VERSIONS,
   applyShape,
   toValidationProblems,
+  type Permission,
   type ValidationProblem,
   type VersionInfo,
 } from "@stui/client/protocol";
@@ -28,6 +29,22 @@ export function checkIn(info: VersionInfo, typeName: string, value: unknown, lim
   const validator = info.validators[typeName];
   if (!validator) throw new Error(`no generated validator named '${typeName}' in protocol ${info.version}`);
   return validator(value) ? [] : toValidationProblems(validator.errors, limit);
+}
+
+/** Params with the defaults of `method` in `info`'s version filled in (params already checked with checkIn). */
+export function withDefaultsIn(info: VersionInfo, method: string, params: object): Record<string, unknown> {
+  return { ...info.commands[method]?.defaults, ...params };
+}
+
+/** The permission classes one call needs in `info`'s version: the command's own, plus those a params member present adds. */
+export function permissionsIn(info: VersionInfo, method: string, params: object): Permission[] {
+  const command = info.commands[method];
+  if (!command) return [];
+  const needed = new Set<Permission>([command.permission]);
+  for (const [name, permission] of Object.entries(command.paramPermissions)) {
+    if ((params as Record<string, unknown>)[name] !== undefined) needed.add(permission);
+  }
+  return [...needed];
 }
 
 /** The error kinds a command may answer in one version: its own plus the envelope's. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, negotiateVersion, toProblems } from "./wire.js";
+import { compareVersions, exceedsJsonDepth, negotiateVersion, toProblems } from "./wire.js";
 import { ReplyCache } from "./reply-cache.js";
 import { timestamp } from "./sessions.js";
 
@@ -50,5 +50,16 @@ describe("ReplyCache", () => {
 describe("timestamp", () => {
   it("prints ISO 8601 with a +00:00 offset, as Pharo does", () => {
     expect(timestamp(Date.UTC(2026, 10, 28, 9, 30))).toBe("2026-11-28T09:30:00.000+00:00");
+  });
+});
+
+describe("exceedsJsonDepth", () => {
+  it("counts arrays and objects nested in each other, not brackets inside strings", () => {
+    expect(exceedsJsonDepth("[[1]]", 2)).toBe(false);
+    expect(exceedsJsonDepth("[[[1]]]", 2)).toBe(true);
+    expect(exceedsJsonDepth('{"a":{"b":{}}}', 2)).toBe(true);
+    expect(exceedsJsonDepth('[{"a":1},{"b":2}]', 2)).toBe(false);
+    expect(exceedsJsonDepth('["[[[[", "\\", "\"[[["]', 1)).toBe(false);
+    expect(exceedsJsonDepth("[".repeat(100000), 64)).toBe(true);
   });
 });

@@ -83,3 +83,28 @@ export function compareVersions(a: string, b: string): number {
 export function negotiateVersion(offered: readonly string[], supported: readonly string[]): string | undefined {
   return [...supported].sort(compareVersions).reverse().find((version) => offered.includes(version));
 }
+
+/**
+ * Whether the JSON text nests arrays and objects more than `maxDepth` deep (brackets inside
+ * strings do not count). A server refuses such a text as a parseError before parsing it
+ * (x-stui-limits.maxJsonDepth), as the Pharo server's reader does while reading. Only the
+ * depth is judged: a text that is not JSON anyway is JSON.parse's to refuse.
+ */
+export function exceedsJsonDepth(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}

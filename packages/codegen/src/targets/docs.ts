@@ -2,7 +2,7 @@
  * The docs target: one Markdown reference of the protocol, every command with
  * its params, result, errors, permission, retry safety and examples.
  */
-import { type ProtocolSchema, type SchemaNode, refName } from "../schema.js";
+import { type ProtocolSchema, type SchemaNode, parserDepthLimit, refName } from "../schema.js";
 import { type HeaderFacts, header } from "../header.js";
 import { type SinceIndex } from "../since.js";
 import { compareSchemas } from "../compat.js";
@@ -90,7 +90,7 @@ export function docsFile(schema: ProtocolSchema, facts: HeaderFacts, since?: Sin
   const out: string[] = [header(facts, "html")];
   out.push(`# ${schema.title} ${schema.version} — reference`, "", schema.description, "");
   out.push(
-    `Every request carries the protocol version it speaks in \`"stui"\`${since && since.all.length > 1 ? ` (${since.all.map((v) => `\`"${v.version}"\``).join(", ")}; this reference describes ${schema.version} and marks what a later minor added with *(since X.Y)*)` : ` (\`"${schema.version}"\`)`}. A message may be at most ${schema.maxMessageBytes} bytes (\`x-stui-limits.maxMessageBytes\`); larger ones are answered with \`messageTooLarge\`.`,
+    `Every request carries the protocol version it speaks in \`"stui"\`${since && since.all.length > 1 ? ` (${since.all.map((v) => `\`"${v.version}"\``).join(", ")}; this reference describes ${schema.version} and marks what a later minor added with *(since X.Y)*)` : ` (\`"${schema.version}"\`)`}. A message may be at most ${schema.maxMessageBytes} bytes (\`x-stui-limits.maxMessageBytes\`); larger ones are answered with \`messageTooLarge\`. Arrays and objects may nest at most ${parserDepthLimit(schema)} deep (\`x-stui-limits.maxJsonDepth\`); deeper ones are a \`parseError\`, in every version a server serves (the parser checks it before it knows the version).`,
     "",
   );
   out.push("## Commands", "", "| command | permission | safe to retry | summary |", "| --- | --- | --- | --- |");

@@ -1,35 +1,25 @@
 /**
  * The Pharo target: the STUI-Protocol package in Tonel v3. It holds the
- * protocol's constants, one Error class per error kind, and an abstract
- * handler that validates each command's params and then calls an abstract
+ * protocol's constants and per-version tables, one Error class per error
+ * kind, one validator per version served, and an abstract handler whose
+ * dispatch checks a request's params in its version and then calls an abstract
  * `handle<Command>:` method a hand-written subclass implements (the
  * generation-gap pattern: nothing hand-written ever sits in these files).
  */
-import { type ProtocolSchema, type SchemaNode, type Command, SchemaError, refName, resolve, errorTypeName, directRefs } from "../schema.js";
+import { type ProtocolSchema, type SchemaNode, type Command, SchemaError, parserDepthLimit, refName, resolve, errorTypeName, directRefs } from "../schema.js";
 import { type HeaderFacts, headerLines } from "../header.js";
 import { type SinceIndex } from "../since.js";
 import { handlerVersionMethods, protocolVersionMethods, validatorClassName } from "./pharo-versions.js";
+import { literal, st } from "./pharo-literals.js";
 
 export const PHARO_PACKAGE = "STUI-Protocol";
 
-/** A Smalltalk string literal. */
-export function st(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 /** Text safe inside a Smalltalk "comment". */
 function commentText(text: string): string {
   return text.replace(/"/g, "''");
 }
 
-/** A Smalltalk literal for a JSON scalar default. */
-function literal(value: unknown): string {
-  if (typeof value === "string") return st(value);
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "boolean") return String(value);
-  if (value === null) return "nil";
-  throw new SchemaError(`default ${JSON.stringify(value)} has no Smalltalk literal in the Pharo generator`);
-}
 
 interface MethodDef {
   classSide: boolean;
@@ -99,7 +89,7 @@ function protocolClass(schema: ProtocolSchema, served: readonly ProtocolSchema[]
     name: "STUIProtocol",
     superclass: "Object",
     comment: [
-      `I am STUIProtocol. I answer the constants of STUI protocol ${schema.version}: its version, the commands with their permission class and retry safety, the error codes and the message size limit.`,
+      `I am STUIProtocol. I answer the constants of STUI protocol ${schema.version}: its version, the commands with their permission class and retry safety, the error codes and the message limits; and, per protocol version a server serves (versionTables), its commands, params validators, defaults, permissions and the shaping of replies. checkParams:method:version: is the one place a request's params are checked.`,
       "",
       "\tSTUIProtocol version.",
       "\tSTUIProtocol permissionFor: 'evaluate'.",
@@ -109,6 +99,7 @@ function protocolClass(schema: ProtocolSchema, served: readonly ProtocolSchema[]
       { classSide: true, category: "accessing", pattern: "version", body: [`"The protocol version I was generated from."`, `^ ${st(schema.version)}`] },
       ...protocolVersionMethods(schema, served, since),
       { classSide: true, category: "accessing", pattern: "maxMessageBytes", body: [`^ ${schema.maxMessageBytes}`] },
+      { classSide: true, category: "accessing", pattern: "maxJsonDepth", body: [`"How many arrays and objects a message may nest in each other; deeper is a parseError. The reader applies it before it knows a request's version, so to every version served."`, `^ ${parserDepthLimit(schema)}`] },
       {
         classSide: true,
         category: "accessing",
@@ -122,30 +113,10 @@ function protocolClass(schema: ProtocolSchema, served: readonly ProtocolSchema[]
       {
         classSide: true,
         category: "accessing",
-        pattern: "paramPermissions",
-        body: [
-          `"Per command, the params members that need another permission class when present (x-stui-permission on a property)."`,
-          ...dict(
-            schema.commands
-              .filter((c) => Object.keys(c.paramPermissions).length > 0)
-              .map((c) => [c.method, `(Dictionary newFrom: { ${Object.entries(c.paramPermissions).map(([k, v]) => `${st(k)} -> ${st(v)}`).join(" . ")} })`]),
-          ),
-        ],
-      },
-      {
-        classSide: true,
-        category: "accessing",
         pattern: "permissionsFor: methodName params: params",
         body: [
-          `"A fresh Array of the permission classes one call needs: the command's own, plus those a params member present in this call adds (inspect with an expression needs eval too). Empty for an unknown command."`,
-          `| needed |`,
-          `needed := OrderedCollection new.`,
-          `(self permissionFor: methodName) ifNil: [ ^ Array new ] ifNotNil: [ :permission | needed add: permission ].`,
-          `params isDictionary ifFalse: [ ^ needed asArray ].`,
-          `(self paramPermissions at: methodName ifAbsent: [ Dictionary new ]) keysAndValuesDo: [ :member :permission |`,
-          `\t((params at: member ifAbsent: [ nil ]) notNil and: [ (needed includes: permission) not ])`,
-          `\t\tifTrue: [ needed add: permission ] ].`,
-          `^ needed asArray`,
+          `"The permission classes one call of the newest version needs (see permissionsFor:params:version:)."`,
+          `^ self permissionsFor: methodName params: params version: self version`,
         ],
       },
       { classSide: true, category: "accessing", pattern: "isIdempotent: methodName", body: [`"Whether a retry of the command is safe; false for an unknown command."`, `^ self idempotence at: methodName ifAbsent: [ false ]`] },
@@ -180,7 +151,7 @@ function baseErrorClass(): ClassDef {
         category: "public",
         pattern: "asErrorObject",
         body: [
-          `"A fresh Dictionary ready for STONJSON: code, message and data (with kind)."`,
+          `"A fresh Dictionary ready for STUIJson: code, message and data (with kind)."`,
           `| payload |`,
           `payload := Dictionary new.`,
           `self data keysAndValuesDo: [ :key :value | payload at: key put: value ].`,
@@ -264,8 +235,9 @@ class ValidationWriter {
     const test = (t: string): string => {
       switch (t) {
         case "string": return `${value} isString`;
-        case "integer": return `${value} isInteger`;
-        case "number": return `${value} isNumber`;
+        // As ajv judges numbers: 5000.0 is an integer, an infinite Float is not a number (STUI-Json, hand-written).
+        case "integer": return `(STUIJson isInteger: ${value})`;
+        case "number": return `(STUIJson isNumber: ${value})`;
         case "boolean": return `(${value} == true or: [ ${value} == false ])`;
         case "null": return `${value} isNil`;
         case "object": return `${value} isDictionary`;
@@ -401,7 +373,7 @@ function validatorClass(schema: ProtocolSchema, className = "STUIProtocolValidat
     comment: [
       `I am ${className}. I check decoded JSON against the types of STUI protocol ${schema.version}: the request envelope and every command's params. I answer ValidationProblems (a path, a JSON Pointer, and a message), never raise, and report a member that is not allowed at its own pointer, as the TypeScript side does.`,
       "",
-      "\tSTUIProtocolValidator new problemsOfRequest: (STONJSON fromString: '{\"jsonrpc\":\"2.0\"}').",
+      "\tSTUIProtocolValidator new problemsOfRequest: (Dictionary new at: 'jsonrpc' put: '2.0'; yourself).",
       "\tSTUIProtocolValidator new problemsOfEvaluateParams: Dictionary new.",
     ],
     methods,
@@ -415,9 +387,9 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
     category: "accessing",
     pattern: "commandSelectors",
     body: [
-      `"The dispatch table: method name -> the selector that validates and handles it."`,
+      `"The dispatch table: method name -> the selector of my subclass that handles its checked params."`,
       `^ Dictionary newFrom: {`,
-      ...schema.commands.map((c, i) => `\t\t${st(c.method)} -> #dispatch${c.pascal}:validator:${i < schema.commands.length - 1 ? " ." : ""}`),
+      ...schema.commands.map((c, i) => `\t\t${st(c.method)} -> #handle${c.pascal}:${i < schema.commands.length - 1 ? " ." : ""}`),
       `\t}`,
     ],
   });
@@ -436,7 +408,7 @@ function handlerClass(schema: ProtocolSchema): ClassDef {
     name: "STUIProtocolHandler",
     superclass: "Object",
     comment: [
-      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: for each one I check the params against the schema of the request's version (STUIProtocol validatorFor:; an invalidParams error is answered, never raised), fill in the defaults and call handle<Command>: which my hand-written subclass implements.`,
+      `I am STUIProtocolHandler, abstract. I know every command of STUI protocol ${schema.version}: dispatch:params:version: checks a request's method and params in the request's version (STUIProtocol checkParams:method:version:, which also fills in the defaults; an error is answered, never raised), then handle:checkedParams: calls the handle<Command>: that my hand-written subclass implements. A server that checked the params itself (STUIServer>>prepare:) calls handle:checkedParams: directly.`,
       "",
       "\thandler := STUIRequestHandler new.",
       "\thandler dispatch: 'ping' params: (Dictionary new at: 'echo' put: 'hi'; yourself).",
@@ -455,23 +427,8 @@ function validateMethod(schema: ProtocolSchema, name: string, writer: Validation
 }
 
 function commandMethods(schema: ProtocolSchema, c: Command): MethodDef[] {
-  const defaults = Object.entries(c.defaults).map(([k, v]) => `full at: ${st(k)} ifAbsentPut: [ ${literal(v)} ].`);
   const result = resolve(schema.defs, schema.defs[c.resultType]!);
   return [
-    {
-      classSide: false,
-      category: "request handling",
-      pattern: `dispatch${c.pascal}: params validator: aValidator`,
-      body: [
-        `"${c.method}: validate params against #/$defs/${c.paramsType} of the request's version (aValidator), fill in the defaults, then handle."`,
-        `| problems full |`,
-        `problems := aValidator problemsOf${c.paramsType}: params.`,
-        `problems isEmpty ifFalse: [ ^ STUIInvalidParamsError method: ${st(c.method)} errors: problems ].`,
-        `full := params copy.`,
-        ...defaults,
-        `^ self handle${c.pascal}: full`,
-      ],
-    },
     {
       classSide: false,
       category: "request handling",
@@ -479,7 +436,7 @@ function commandMethods(schema: ProtocolSchema, c: Command): MethodDef[] {
       body: [
         `"${commentText(c.description)}`,
         ``,
-        `Answer a fresh Dictionary matching #/$defs/${c.resultType} (${(result.required ?? []).join(", ") || "no required fields"}), or signal one of: ${c.errors.map(errorClassName).join(", ") || "(no command-specific errors)"}. Permission: ${c.permission}."`,
+        `params have passed #/$defs/${c.paramsType} of the request's version, with the defaults filled in. Answer a fresh Dictionary matching #/$defs/${c.resultType} (${(result.required ?? []).join(", ") || "no required fields"}), or signal one of: ${c.errors.map(errorClassName).join(", ") || "(no command-specific errors)"}. Permission: ${c.permission}."`,
         `^ self subclassResponsibility`,
       ],
     },

@@ -89,6 +89,10 @@ function commandsFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIn
   out.push(`import type { ${[...typeNames, "Permission"].sort().join(", ")} } from "./types.js";\n`);
   out.push(docComment([`The protocol version this code was generated from.`, seeSchema(schema, "#/x-stui-version")]) + `export const PROTOCOL_VERSION = ${JSON.stringify(schema.version)};\n`);
   out.push(docComment([`Largest message, in bytes, a server accepts.`, seeSchema(schema, "#/x-stui-limits/maxMessageBytes")]) + `export const MAX_MESSAGE_BYTES = ${schema.maxMessageBytes};\n`);
+  // A release before 1.1 states no depth limit; its generated client has no MAX_JSON_DEPTH.
+  if (schema.maxJsonDepth !== undefined) {
+    out.push(docComment([`How many arrays and objects a message may nest in each other; deeper is a parseError. The parser applies it to every protocol version a server serves.`, seeSchema(schema, "#/x-stui-limits/maxJsonDepth")]) + `export const MAX_JSON_DEPTH = ${schema.maxJsonDepth};\n`);
+  }
   out.push(docComment([`The permission classes and what each allows.`, seeSchema(schema, "#/x-stui-permissions")]) +
     `export const PERMISSIONS = ${JSON.stringify(schema.permissions, null, 2)} as const satisfies Record<Permission, string>;\n`);
 
