@@ -15,11 +15,12 @@ import {
   type StuiApi,
   type Transport,
 } from "./gen/index.js";
-import type { Channel, ChannelStats } from "./channel.js";
+import { checkEndpoint, type Channel, type ChannelStats } from "./channel.js";
 import { checkResult, encodeRequest, RequestIds, toRemoteError } from "./codec.js";
 import { StuiError, StuiValidationError, StuiVersionError, isRemoteError } from "./errors.js";
 import { LockstepChannel } from "./lockstep-channel.js";
 import { PipelinedChannel } from "./pipelined-channel.js";
+import { resolveSecurity, type CurveKeys } from "./security.js";
 
 /** Every protocol version this client speaks, best first. Sent in session.create. */
 export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([PROTOCOL_VERSION]);
@@ -60,6 +61,16 @@ export interface ConnectOptions {
    * in lock-step mode every reply belongs to the call in flight). Default: process.emitWarning.
    */
   onProtocolError?: (error: StuiError) => void;
+  /**
+   * CURVE authentication. Default: this machine's client key pair from the STUI home, and the
+   * server key `known_servers` lists for the endpoint, else this machine's own server key (all
+   * created on first use). An object gives the keys; `false` connects without authentication,
+   * which only a server started with authentication "none" (loopback only) answers. A server
+   * that refuses the key never answers: calls fail with ECONNECTION saying why.
+   */
+  curve?: CurveKeys | false;
+  /** The STUI home the keys are found in (default: STUI_HOME, else ~/.stui). */
+  home?: string;
 }
 
 export interface SessionOptions {
@@ -89,6 +100,8 @@ export interface StuiSession {
 export interface StuiClient extends StuiApi {
   readonly endpoint: string;
   readonly mode: "lockstep" | "pipelined";
+  /** This client's CURVE public key (what a server must authorize), or undefined without authentication. */
+  readonly publicKey: string | undefined;
   /** Counters: requests sent, re-sent, timeouts, reconnects, stale replies. */
   readonly stats: Readonly<ChannelStats>;
   /** Calls one command by name (what every typed method does). */
@@ -145,7 +158,9 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
   const defaultClientName = options.clientName ?? "stui-client";
   const onProtocolError = options.onProtocolError ?? ((e: StuiError) => process.emitWarning(e));
 
-  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint) : new PipelinedChannel(endpoint, onProtocolError);
+  checkEndpoint(endpoint);
+  const security = resolveSecurity(endpoint, options.curve, options.home);
+  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint, security) : new PipelinedChannel(endpoint, onProtocolError, security);
   const ids = new RequestIds();
   let closed = false;
 
@@ -212,6 +227,7 @@ export async function connect(options: ConnectOptions = {}): Promise<StuiClient>
   return Object.assign(api, {
     endpoint,
     mode,
+    publicKey: security.curve?.publicKey,
     stats: channel.stats,
     call,
     openSession,

@@ -42,4 +42,5 @@ export {
   type StuiErrorContext,
 } from "./errors.js";
 export type { ChannelStats } from "./channel.js";
+export type { CurveKeys } from "./security.js";
 export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES, type CallOptions, type StuiApi, type ErrorKind, type ErrorDataByKind } from "./gen/index.js";

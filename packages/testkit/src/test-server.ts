@@ -26,8 +26,10 @@ import {
   type StuiHandlers,
   type ValidationProblem,
 } from "@stui/client/protocol";
+import { stuiHome } from "@stui/client/keys";
 import { ProtocolError } from "./protocol-error.js";
 import { ReplyCache } from "./reply-cache.js";
+import { ServerSecurity, type Authentication, type SecurityStats } from "./server-security.js";
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
 import { allowedErrorKinds, check, errorReply, negotiateVersion, readableId, toProblems } from "./wire.js";
 
@@ -85,6 +87,14 @@ export interface TestServerOptions {
   callLogSize?: number;
   /** The clock, in milliseconds; default Date.now. Tests of session expiry may pass a fake one. */
   now?: () => number;
+  /**
+   * `"curve"` (default): only clients whose CURVE key is in the STUI home's authorized_keys get
+   * through; the server key is the home's. `"none"`: no authentication — loopback endpoints
+   * only (anything else is refused), with a warning. See server-security.ts.
+   */
+  authentication?: Authentication;
+  /** The STUI home with the keys (created on first use); default STUI_HOME, else ~/.stui. */
+  home?: string;
 }
 
 /** One request that reached dispatch (a valid envelope in a supported version, not a cache hit). */
@@ -154,6 +164,11 @@ export interface TestServer {
   readonly stats: Readonly<TestServerStats>;
   /** Messages received so far (stats.messages). */
   readonly requestCount: number;
+  /**
+   * How clients are authenticated, and how many peers failed the handshake so far (no key, a key
+   * not in authorized_keys, the wrong server key, not CURVE, not ZMTP): they got nothing.
+   */
+  securityStats(): SecurityStats;
   readonly closed: boolean;
   /** Stops serving and closes the socket. Replies still being computed are dropped. */
   close(): Promise<void>;
@@ -170,7 +185,8 @@ export interface TestServer {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const server = new ReferenceServer(options);
-  await server.bind(options.endpoint ?? "tcp://127.0.0.1:*");
+  const endpoint = options.endpoint ?? "tcp://127.0.0.1:*";
+  await server.bind(endpoint, await ServerSecurity.open(options.authentication ?? "curve", endpoint, options.home ?? stuiHome()));
   return server;
 }
 
@@ -191,7 +207,8 @@ class ReferenceServer implements TestServer {
   endpoint = "";
   closed = false;
 
-  private readonly socket = new zmq.Router({ linger: 0 });
+  private socket!: zmq.Router;
+  private security!: ServerSecurity;
   private readonly cache: ReplyCache;
   private readonly handlers: TestHandlers;
   private readonly permissions: ReadonlySet<Permission>;
@@ -234,8 +251,24 @@ class ReferenceServer implements TestServer {
     throw new Error(`the test server's handlers broke the protocol ${this.violations.length} time(s):\n` + this.violations.map((v) => `  - ${v.message}`).join("\n"));
   }
 
-  async bind(endpoint: string): Promise<void> {
-    await this.socket.bind(endpoint);
+  securityStats(): SecurityStats {
+    return this.security.stats();
+  }
+
+  /** Binds a ROUTER with the security's options (CURVE and ZAP domain, or none), counting failed handshakes. */
+  async bind(endpoint: string, security: ServerSecurity): Promise<void> {
+    this.security = security;
+    let socket: zmq.Router | undefined;
+    try {
+      socket = new zmq.Router({ linger: 0, ...security.socketOptions });
+      security.watch(socket);
+      await socket.bind(endpoint);
+    } catch (error) {
+      socket?.close();
+      await security.close();
+      throw error;
+    }
+    this.socket = socket;
     this.endpoint = this.socket.lastEndpoint ?? endpoint;
     this.loop = this.receiveLoop();
   }
@@ -247,6 +280,7 @@ class ReferenceServer implements TestServer {
     this.socket.close();
     await this.loop;
     await this.sendChain;
+    await this.security.close();
     this.sessions.clear();
     this.cache.clear();
   }
