@@ -2,3 +2,4 @@ export * from "./endpoints.js";
 export * from "./raw-client.js";
 export * from "./protocol.js";
 export * from "./server-under-test.js";
+export * from "./zmtp-peer.js";
