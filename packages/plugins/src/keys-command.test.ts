@@ -102,10 +102,12 @@ describe("stui keys", () => {
   });
 
   it("trust replaces the key of an endpoint and says so", async () => {
-    const [first, second] = [temporaryStuiHome(), temporaryStuiHome()].map((h) => {
+    const keyOfNewHome = (): string => {
+      const h = temporaryStuiHome();
       homes.push(h);
       return readKeyPair(h.path, "server").publicKey;
-    });
+    };
+    const [first, second] = [keyOfNewHome(), keyOfNewHome()];
     await stuiKeys(["trust", "tcp://pharo.example:5555", first]);
     const r = await stuiKeys(["trust", "tcp://pharo.example:5555", second]);
     expect(r.out).toBe(`tcp://pharo.example:5555: server key changed from ${first} to ${second}`);
