@@ -179,11 +179,11 @@ export function checkFfi(methods: readonly OurMethod[], header: CHeader, report:
       else sig.params.forEach((p, i) => !passes(p, c.params[i]!) && mismatch.push(`argument ${i + 1} is ${p}, C has ${c.params[i]}`));
       if (mismatch.length) report(method, spec.start, `${sig.name}: ${mismatch.join("; ")} (C: ${c.text})`);
     }
-    // A constant documented as `ZMQ_X from zmq.h` must answer the header's value.
+    // A constant documented as `ZMQ_X from zmq.h` (then perhaps more words) must answer the header's value.
     const [only] = ast.statements;
     if (ast.statements.length === 1 && only?.kind === "return" && only.value.kind === "literal" && only.value.type === "number") {
       const comment = method.file.text.slice(method.tonel.start, only.start);
-      const named = /"([A-Z][A-Z0-9_]+) (?:socket option )?from ([\w.]+\.h)"/.exec(comment);
+      const named = /"([A-Z][A-Z0-9_]+) (?:socket option )?from ([\w.]+\.h)\b/.exec(comment);
       if (!named) continue;
       const [, macro, headerName] = named as unknown as [string, string, string];
       if (!header.path.endsWith(headerName)) continue;
