@@ -61,13 +61,16 @@ describe.each(MODES)("authentication, %s", (mode) => {
     expect(message).not.toContain(stranger.secretKey);
     expect(server.calls).toHaveLength(0);
     expect(server.sessions.size).toBe(0);
-    expect(server.securityStats().rejectedPeers).toBeGreaterThan(0);
+    // The server hears of the failed handshake through its own socket's events, a moment apart from the client.
+    await expect.poll(() => server.securityStats().rejectedPeers, { timeout: 5000 }).toBeGreaterThan(0);
   });
 
-  it("with the wrong server key, fails after the attempt's timeout naming where the server key came from", async () => {
+  it("with the wrong server key, fails after three failed handshakes, long before its timeout, naming where the key came from", async () => {
     const server = await serve();
-    const client = await open({ endpoint: server.endpoint, mode, timeoutMs: 600, curve: { ...clientKeysFor(server.endpoint), serverKey: zmq.curveKeyPair().publicKey } });
+    const client = await open({ endpoint: server.endpoint, mode, timeoutMs: 10_000, curve: { ...clientKeysFor(server.endpoint), serverKey: zmq.curveKeyPair().publicKey } });
+    const started = performance.now();
     const error = await caught(client.ping());
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
     expect((error as Error).message).toMatch(/ping: no answer from .*: the CURVE handshake failed .* is the server key right\? It came from the curve option of connect\(\)/);
     expect(server.requestCount).toBe(0);
@@ -78,7 +81,8 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const client = await open({ endpoint: server.endpoint, mode, timeoutMs: 10_000, curve: false });
     const error = await caught(client.ping());
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
-    expect((error as Error).message).toContain("the server requires CURVE authentication and this client connected without keys");
+    // libzmq reports a mechanism mismatch, or only that the server hung up: both messages say why.
+    expect((error as Error).message).toContain("this client connected without keys (curve: false)");
     expect(client.publicKey).toBeUndefined();
   });
 
@@ -86,7 +90,7 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const server = await serve({ authentication: "none" });
     const client = await open({ endpoint: server.endpoint, mode, timeoutMs: 10_000 });
     const error = await caught(client.ping());
-    expect((error as Error).message).toContain("the server does not use CURVE authentication");
+    expect((error as Error).message).toMatch(/the server does not use CURVE authentication|A server started without authentication fails this way too/);
     expect(server.requestCount).toBe(0);
     const plain = await open({ endpoint: server.endpoint, mode, curve: false });
     expect((await plain.ping()).status).toBe("running");

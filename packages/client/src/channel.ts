@@ -58,9 +58,11 @@ export class PeerWatch {
   connects = 0;
   disconnects = 0;
   handshakeFailure: HandshakeFailure | undefined;
+  /** Failed handshakes since the last one that succeeded. */
+  failedInARow = 0;
 
-  /** `onHandshakeFailure` hears each failed handshake as it happens. */
-  constructor(socket: zmq.Socket, onHandshakeFailure?: (failure: HandshakeFailure) => void) {
+  /** `onHandshakeFailure` hears each failed handshake as it happens, with failedInARow. */
+  constructor(socket: zmq.Socket, onHandshakeFailure?: (failure: HandshakeFailure, inARow: number) => void) {
     // The observer is closed together with its socket. Closing it first would leave zeromq.js's
     // event-emitter loop with a rejected receive (ENOTSOCK) that nobody can catch.
     socket.events.on("connect", () => {
@@ -73,9 +75,13 @@ export class PeerWatch {
     });
     const failed = (failure: HandshakeFailure): void => {
       this.handshakeFailure = failure;
-      onHandshakeFailure?.(failure);
+      this.failedInARow++;
+      onHandshakeFailure?.(failure, this.failedInARow);
     };
-    socket.events.on("handshake", () => (this.handshakeFailure = undefined));
+    socket.events.on("handshake", () => {
+      this.handshakeFailure = undefined;
+      this.failedInARow = 0;
+    });
     socket.events.on("handshake:error:auth", (e) => failed({ kind: "auth", status: e.error.status }));
     socket.events.on("handshake:error:protocol", (e) => failed({ kind: "protocol", code: e.error.code }));
     socket.events.on("handshake:error:other", (e) => failed({ kind: "other", message: e.error.code || e.error.message }));

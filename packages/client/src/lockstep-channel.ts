@@ -35,8 +35,9 @@ import { curveSocketOptions, handshakeError, isDefinitive, type ClientSecurity, 
  * After the last attempt the call fails with ETIMEOUT when a server was connected but did not
  * answer, ECONNECTION when none could be reached. When the security handshake failed instead,
  * the call fails with ECONNECTION and a sentence saying what that likely means (security.ts):
- * at once when retrying cannot cure it (the server refused this client's key, or one side does
- * not use CURVE), else at the end of the attempt (e.g. a wrong server key), without re-sending.
+ * at once when retrying cannot cure it (the server refused this client's key, one side does not
+ * use CURVE, or three handshakes failed in a row, as with a wrong server key), else at the end
+ * of the attempt, without re-sending.
  */
 export class LockstepChannel implements Channel {
   readonly endpoint: string;
@@ -202,7 +203,7 @@ export class LockstepChannel implements Channel {
     const socket = new zmq.Request({ linger: 0, reconnectInterval: 100, ...curveSocketOptions(this.#security) });
     this.#socketTimeout = -1;
     try {
-      this.#watch = new PeerWatch(socket, (failure) => this.#onHandshakeFailure(socket, failure));
+      this.#watch = new PeerWatch(socket, (failure, inARow) => this.#onHandshakeFailure(socket, failure, inARow));
       socket.connect(this.endpoint);
     } catch (cause) {
       socket.close();
@@ -213,8 +214,8 @@ export class LockstepChannel implements Channel {
   }
 
   /** A refusal retrying cannot cure ends the attempt in flight at once (closing its socket, as an abort does). */
-  #onHandshakeFailure(socket: zmq.Request, failure: HandshakeFailure): void {
-    if (socket !== this.#socket || !this.#running || !isDefinitive(failure)) return;
+  #onHandshakeFailure(socket: zmq.Request, failure: HandshakeFailure, inARow: number): void {
+    if (socket !== this.#socket || !this.#running || !isDefinitive(failure, inARow)) return;
     this.#refusal = failure;
     this.#interrupted = "refused";
     this.#discardSocket();

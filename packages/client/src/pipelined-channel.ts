@@ -53,8 +53,8 @@ export class PipelinedChannel implements Channel {
     // measurable cost per message when many are in flight); a mute socket answers EAGAIN instead
     // of blocking, and #flush waits and tries again.
     const socket = new zmq.Dealer({ linger: 0, reconnectInterval: 100, sendTimeout: 0, ...curveSocketOptions(security) });
-    this.#watch = new PeerWatch(socket, (failure) => {
-      if (!isDefinitive(failure)) return;
+    this.#watch = new PeerWatch(socket, (failure, inARow) => {
+      if (!isDefinitive(failure, inARow)) return;
       for (const p of [...this.#pending.values()]) this.#fail(p, handshakeError(failure, security, this.#context(p)));
     });
     let reconnects = 0;

@@ -57,9 +57,19 @@ export function curveSocketOptions(security: ClientSecurity): { curveServerKey?:
   return curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {};
 }
 
-/** A failure that retrying will not cure: the server refused the key, or the two sides use different mechanisms. */
-export function isDefinitive(failure: HandshakeFailure): boolean {
-  return (failure.kind === "auth" && failure.status >= 400) || (failure.kind === "protocol" && failure.code === "ERR_ZMTP_MECHANISM_MISMATCH");
+/** How many failed handshakes in a row, with no success between them, end the calls waiting on them. */
+export const HANDSHAKE_FAILURES_TO_GIVE_UP = 3;
+
+/**
+ * A failure that retrying will not cure: the server refused the key, the two sides use different
+ * mechanisms, or the handshake failed HANDSHAKE_FAILURES_TO_GIVE_UP times in a row (a server
+ * that cannot decrypt the client's hello, because the server key is wrong, just hangs up, over
+ * and over; a network hiccup does not do that three times in a row).
+ */
+export function isDefinitive(failure: HandshakeFailure, inARow: number): boolean {
+  return (failure.kind === "auth" && failure.status >= 400) ||
+    (failure.kind === "protocol" && failure.code === "ERR_ZMTP_MECHANISM_MISMATCH") ||
+    inARow >= HANDSHAKE_FAILURES_TO_GIVE_UP;
 }
 
 /** The sentence after "no answer from <endpoint>: ". Names this client's public key (not a secret), never its secret key. */
@@ -70,13 +80,13 @@ export function describeHandshakeFailure(failure: HandshakeFailure, security: Cl
       ? "the server does not use CURVE authentication (it was started without it); connect with curve: false only if you mean to talk to an unauthenticated server"
       : "the server requires CURVE authentication and this client connected without keys (curve: false)";
   }
-  if (!curve) return `the handshake failed (${detail(failure)})`;
+  if (!curve) return `the handshake failed (${detail(failure)}): the server may require CURVE authentication, and this client connected without keys (curve: false)`;
   if (failure.kind === "auth") {
     return `the server refused this client's key (CURVE handshake: ${detail(failure)}) — is this client's key authorized? ` +
       `On the server's machine run: stui keys authorize ${curve.publicKey}`;
   }
   return `the CURVE handshake failed (${detail(failure)}) — is the server key right? It came from ${security.serverKeySource}. ` +
-    `And is this client's key (${curve.publicKey}) authorized on the server?`;
+    `And is this client's key (${curve.publicKey}) authorized on the server? (A server started without authentication fails this way too.)`;
 }
 
 function detail(failure: HandshakeFailure): string {
