@@ -57,7 +57,7 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const message = (error as Error).message;
     expect(message).toContain(`session.create: no answer from ${server.endpoint}: the server refused this client's key`);
     expect(message).toContain("is this client's key authorized?");
-    expect(message).toContain(`stui keys authorize ${stranger.publicKey}`);
+    expect(message).toContain(`stui keys authorize '${stranger.publicKey}'`);
     expect(message).not.toContain(stranger.secretKey);
     expect(server.calls).toHaveLength(0);
     expect(server.sessions.size).toBe(0);

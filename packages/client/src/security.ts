@@ -83,7 +83,7 @@ export function describeHandshakeFailure(failure: HandshakeFailure, security: Cl
   if (!curve) return `the handshake failed (${detail(failure)}): the server may require CURVE authentication, and this client connected without keys (curve: false)`;
   if (failure.kind === "auth") {
     return `the server refused this client's key (CURVE handshake: ${detail(failure)}) — is this client's key authorized? ` +
-      `On the server's machine run: stui keys authorize ${curve.publicKey}`;
+      `On the server's machine run: stui keys authorize '${curve.publicKey}'`;
   }
   return `the CURVE handshake failed (${detail(failure)}) — is the server key right? It came from ${security.serverKeySource}. ` +
     `And is this client's key (${curve.publicKey}) authorized on the server? (A server started without authentication fails this way too.)`;

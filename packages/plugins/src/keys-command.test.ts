@@ -101,6 +101,17 @@ describe("stui keys", () => {
     expect(open.err).toMatch(/permissions 0644 for .*client\.key_secret are too open/);
   });
 
+  it("reads a key that starts with '-' as a key, not an option", async () => {
+    // Z85 has '-' in its alphabet: about one key in 85 starts with it.
+    const home = temporaryStuiHome();
+    homes.push(home);
+    const dashed = `-${readKeyPair(home.path, "client").publicKey.slice(1)}`;
+    const r = await stuiKeys(["authorize", dashed, "dashed"]);
+    expect(r.err).toBe("");
+    expect(r.out).toContain(`authorized ${dashed} (dashed)`);
+    expect((await stuiKeys(["--bogus"])).err).toContain("unknown option '--bogus'");
+  });
+
   it("trust replaces the key of an endpoint and says so", async () => {
     const keyOfNewHome = (): string => {
       const h = temporaryStuiHome();

@@ -2,9 +2,9 @@
 // The files and their formats are @stui/client/keys' (see its store.ts); this is only the
 // command line over them.
 
-import { parseArgs } from "node:util";
 import {
   StuiKeyError,
+  isCurveKey,
   authorizeClient,
   ensureKeys,
   readAuthorizedKeys,
@@ -42,9 +42,11 @@ Commands:
               'stui keys' prints as "server public key" on the server's machine)
 
 A second machine, in three steps (no secret key ever leaves its machine):
-  client machine:  stui keys                        note its client public key C
-  server machine:  stui keys authorize C laptop     and note its server public key S
-  client machine:  stui keys trust tcp://server.example:5555 S
+  client machine:  stui keys                          note its client public key C
+  server machine:  stui keys authorize 'C' laptop     and note its server public key S
+  client machine:  stui keys trust tcp://server.example:5555 'S'
+Quote keys in the shell: Z85 uses characters such as < > & $ ( ) * ? ! #. A key may
+start with '-'; it is still read as a key, not as an option.
 
 Options:
   --json       show as JSON: { home, serverPublicKey, clientPublicKey, authorizedKeys, knownServers }
@@ -59,31 +61,42 @@ export interface KeysIo {
   err(text: string): void;
 }
 
+/**
+ * Options and positionals, read by hand: a Z85 key may start with '-' ("-x3…"), which
+ * util.parseArgs would take for an option. Anything that is a CURVE key is a positional.
+ */
+function parseKeysArgs(args: string[]): { json: boolean; help: boolean; positionals: string[] } | string {
+  const parsed = { json: false, help: false, positionals: [] as string[] };
+  let optionsEnded = false;
+  for (const arg of args) {
+    if (optionsEnded || !arg.startsWith("-") || isCurveKey(arg)) parsed.positionals.push(arg);
+    else if (arg === "--") optionsEnded = true;
+    else if (arg === "--json") parsed.json = true;
+    else if (arg === "--help" || arg === "-h") parsed.help = true;
+    else return `unknown option '${arg}'`;
+  }
+  return parsed;
+}
+
 /** Runs `stui keys <args>`; answers the exit code. */
 export async function keysCommand(args: string[], io: KeysIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    io.err(`stui keys: ${(error as Error).message}\nRun 'stui keys --help' for usage.`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(KEYS_HELP);
-    return 0;
-  }
-  const [command = "show", ...rest] = positionals;
-  const home = stuiHome();
   const usage = (message: string): number => {
     io.err(`stui keys: ${message}\nRun 'stui keys --help' for usage.`);
     return 2;
   };
+  const parsed = parseKeysArgs(args);
+  if (typeof parsed === "string") return usage(parsed);
+  if (parsed.help) {
+    io.out(KEYS_HELP);
+    return 0;
+  }
+  const [command = "show", ...rest] = parsed.positionals;
+  const home = stuiHome();
   try {
     switch (command) {
       case "show":
         if (rest.length > 0) return usage(`show takes no arguments`);
-        show(home, values.json === true, io);
+        show(home, parsed.json, io);
         return 0;
       case "authorize": {
         const [key, ...name] = rest;
@@ -135,8 +148,8 @@ function show(home: string, json: boolean, io: KeysIo): void {
   }
   const lines = [
     `STUI home: ${home}`,
-    `server public key: ${facts.serverPublicKey}   (clients elsewhere: stui keys trust <endpoint> <this key>)`,
-    `client public key: ${facts.clientPublicKey}   (servers elsewhere: stui keys authorize <this key> <name>)`,
+    `server public key: ${facts.serverPublicKey}   (clients elsewhere: stui keys trust <endpoint> '<this key>')`,
+    `client public key: ${facts.clientPublicKey}   (servers elsewhere: stui keys authorize '<this key>' <name>)`,
     `authorized clients (authorized_keys): ${facts.authorizedKeys.length === 0 ? "none" : ""}`,
     ...facts.authorizedKeys.map((e) => `  ${e.key}  ${e.name}`.trimEnd()),
     `known servers (known_servers): ${facts.knownServers.length === 0 ? "none" : ""}`,
