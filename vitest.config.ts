@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
+    // A temporary STUI_HOME with keys for every test file (servers authenticate clients by default).
+    setupFiles: ["./test/setup/stui-home.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
   },
 });

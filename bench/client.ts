@@ -6,6 +6,9 @@
 //   lock-step    the typed client, `await client.ping()` in a loop (REQ, validation on both sides)
 //   pipelined    the typed client in pipelined mode (DEALER), 64 pings in flight
 //   5 clients    five lock-step typed clients pinging at once; p50/p99 of every call's latency
+//   CURVE        what authentication costs: raw REQ pings against a second server started with
+//                --no-auth, in slices alternating with the CURVE one; and connect + first ping
+//                (the handshake, ZAP included) on fresh sockets, with and without CURVE
 //
 // Targets: typed/raw ≥ 0.90, pipelined/lock-step ≥ 5, 5-client p99 < 2 ms. Raw and lock-step
 // are measured in alternating slices so drift on the machine hits both alike.
@@ -16,6 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { connect, type StuiClient } from "@stui/client";
+import { clientKeysFor } from "@stui/client/keys";
 import { freePort } from "@stui/testkit";
 // The codec is internal to the package; the bench measures it in isolation.
 import { checkResult, decodeReply, encodeRequest } from "../packages/client/src/codec.js";
@@ -33,11 +37,14 @@ export interface ClientBenchResult {
 }
 
 
-async function startServer(endpoint: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, "--endpoint", endpoint, "--name", "bench"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+async function startServer(endpoint: string, extra: string[] = []): Promise<ChildProcess> {
+  // stderr is kept for the error message only (a --no-auth server warns there on purpose).
+  const child = spawn(process.execPath, [CLI, "--endpoint", endpoint, "--name", "bench", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error("stui-test-server did not start in 15 s")), 15_000);
+    const timer = setTimeout(() => reject(new Error(`stui-test-server did not start in 15 s: ${err}`)), 15_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes("listening on")) {
@@ -47,7 +54,7 @@ async function startServer(endpoint: string): Promise<ChildProcess> {
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`stui-test-server exited with ${code}`));
+      reject(new Error(`stui-test-server exited with ${code}: ${err}`));
     });
   });
   return child;
@@ -64,11 +71,19 @@ async function loopFor(ms: number, op: () => Promise<unknown>): Promise<number> 
   return n;
 }
 
-/** The raw floor: a bare REQ socket speaking the same JSON. */
+/** CURVE options for a raw socket: the STUI home's client keys (what connect() uses), or none. */
+function curveOptions(endpoint: string, curve: boolean): { curveServerKey?: string; curvePublicKey?: string; curveSecretKey?: string } {
+  if (!curve) return {};
+  const keys = clientKeysFor(endpoint);
+  return { curveServerKey: keys.serverKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey };
+}
+
+/** The raw floor: a bare REQ socket speaking the same JSON (with CURVE unless told otherwise). */
 class RawPing {
-  readonly socket = new zmq.Request({ linger: 0 });
+  readonly socket: zmq.Request;
   #n = 0;
-  constructor(endpoint: string) {
+  constructor(endpoint: string, curve = true) {
+    this.socket = new zmq.Request({ linger: 0, ...curveOptions(endpoint, curve) });
     this.socket.connect(endpoint);
   }
   async ping(): Promise<unknown> {
@@ -102,7 +117,7 @@ function codecCost(): { encodeUs: number; decodeUs: number; parseUs: number } {
 
 /** The server's ceiling: a bare DEALER keeping IN_FLIGHT pings in flight, JSON only. */
 async function rawPipelined(endpoint: string, ms: number): Promise<number> {
-  const socket = new zmq.Dealer({ linger: 0 });
+  const socket = new zmq.Dealer({ linger: 0, ...curveOptions(endpoint, true) });
   socket.connect(endpoint);
   let n = 0;
   let received = 0;
@@ -120,6 +135,49 @@ async function rawPipelined(endpoint: string, ms: number): Promise<number> {
     socket.close();
   }
   return received / (ms / 1000);
+}
+
+/** Median time of connect + first ping on a fresh REQ socket (the handshake included), over `n` sockets. */
+async function firstPingMs(endpoint: string, curve: boolean, n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const raw = new RawPing(endpoint, curve);
+    try {
+      await raw.ping();
+    } finally {
+      raw.socket.close();
+    }
+    times.push(performance.now() - t0);
+  }
+  return percentile(Float64Array.from(times).sort(), 50);
+}
+
+/** Raw REQ pings with CURVE (against `curveEndpoint`) and without (against `plainEndpoint`), alternating slices. */
+async function curveCost(curveEndpoint: string, plainEndpoint: string): Promise<{ curvePerS: number; plainPerS: number; handshakeCurveMs: number; handshakePlainMs: number }> {
+  const withCurve = new RawPing(curveEndpoint, true);
+  const without = new RawPing(plainEndpoint, false);
+  try {
+    await loopFor(WARMUP_MS / 2, () => withCurve.ping());
+    await loopFor(WARMUP_MS / 2, () => without.ping());
+    const slices = Math.max(2, Math.round((SECONDS * 2) / 0.5 / 2));
+    let curveCount = 0;
+    let plainCount = 0;
+    for (let i = 0; i < slices; i++) {
+      curveCount += await loopFor(500, () => withCurve.ping());
+      plainCount += await loopFor(500, () => without.ping());
+    }
+    const seconds = (slices * 500) / 1000;
+    return {
+      curvePerS: curveCount / seconds,
+      plainPerS: plainCount / seconds,
+      handshakeCurveMs: await firstPingMs(curveEndpoint, true, 20),
+      handshakePlainMs: await firstPingMs(plainEndpoint, false, 20),
+    };
+  } finally {
+    withCurve.socket.close();
+    without.socket.close();
+  }
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -194,6 +252,17 @@ export async function runClientBench(): Promise<ClientBenchResult> {
     const p99 = percentile(sorted, 99);
     const fivePerS = latencies.length / SECONDS;
 
+    // What authentication costs: the same raw pings against a server without it.
+    const plainEndpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const plainServer = await startServer(plainEndpoint, ["--no-auth"]);
+    let curve: Awaited<ReturnType<typeof curveCost>>;
+    try {
+      curve = await curveCost(endpoint, plainEndpoint);
+    } finally {
+      await stop(plainServer);
+    }
+    const curveUs = 1e6 / curve.curvePerS - 1e6 / curve.plainPerS;
+
     const codec = codecCost();
     const typedOverRaw = typedPerS / rawPerS;
     const pipelinedOverLockstep = pipelinedPerS / typedPerS;
@@ -210,6 +279,9 @@ export async function runClientBench(): Promise<ClientBenchResult> {
       `|   (5 clients together)              | ${fmt(fivePerS).padStart(8)} calls/s             |                 |        |`,
       `| client CPU per call: raw / typed    | ${fmt(rawCpuUs / rawCount, 1)} / ${fmt(typedCpuUs / typedCount, 1)} µs               |                 |        |`,
       `|   of which codec (in-process)       | encode+validate ${fmt(codec.encodeUs, 2)} µs, decode+validate ${fmt(codec.decodeUs, 2)} µs (JSON.parse alone ${fmt(codec.parseUs, 2)} µs) | |  |`,
+      `| raw REQ ping: CURVE / no auth       | ${fmt(curve.curvePerS)} / ${fmt(curve.plainPerS)} round trips/s (alternating) |       |        |`,
+      `|   CURVE cost per round trip         | ${fmt(curveUs, 1)} µs (${fmt((100 * curveUs * curve.plainPerS) / 1e6, 1)} %)        |                 |        |`,
+      `| connect + first ping: CURVE / none  | ${fmt(curve.handshakeCurveMs, 2)} / ${fmt(curve.handshakePlainMs, 2)} ms (median of 20, handshake and ZAP included) | |  |`,
       `| typed/raw                           | ${fmt(typedOverRaw, 3).padStart(8)}                       | ≥ ${TARGETS.typedOverRaw}          | ${met(typedOverRaw >= TARGETS.typedOverRaw).padEnd(6)} |`,
       `| pipelined/lock-step                 | ${fmt(pipelinedOverLockstep, 2).padStart(8)}                       | ≥ ${TARGETS.pipelinedOverLockstep}             | ${met(pipelinedOverLockstep >= TARGETS.pipelinedOverLockstep).padEnd(6)} |`,
       `| p99, 5 clients                      | ${fmt(p99, 3).padStart(8)} ms                    | < ${TARGETS.p99FiveClientsMs} ms          | ${met(p99 < TARGETS.p99FiveClientsMs).padEnd(6)} |`,
@@ -218,9 +290,13 @@ export async function runClientBench(): Promise<ClientBenchResult> {
   } finally {
     raw.socket.close();
     for (const c of clients) await c.close();
-    server.kill("SIGTERM");
-    await new Promise<void>((resolve) => (server.exitCode !== null || server.signalCode !== null ? resolve() : server.once("exit", () => resolve())));
+    await stop(server);
   }
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  server.kill("SIGTERM");
+  await new Promise<void>((resolve) => (server.exitCode !== null || server.signalCode !== null ? resolve() : server.once("exit", () => resolve())));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

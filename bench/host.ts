@@ -61,8 +61,10 @@ const median = (xs: number[]): number => {
 export async function runHostBench(): Promise<{ lines: string[]; hostOverTsx: number }> {
   const { startTestServer } = await import("@stui/testkit");
   const { handlers } = await import("../examples/scripted-handlers.js");
-  const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
-  const env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: mkdtempSync(path.join(tmpdir(), "stui-bench-")) };
+  // One STUI home for the server and both children: the server authorizes its client key.
+  const home = mkdtempSync(path.join(tmpdir(), "stui-bench-"));
+  const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers, home });
+  const env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: home };
   const tsx = path.join(REPO, "node_modules", ".bin", "tsx");
   const host = [process.execPath, [path.join(REPO, "packages/plugins/bin/stui.js"), "run", "examples/hello.ts", "--allow-read", "--allow-eval"]] as const;
   const direct = [tsx, [HERE, "--direct"]] as const;

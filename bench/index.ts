@@ -5,7 +5,13 @@
 // Not part of `npm test`: numbers depend on the machine and its load.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { temporaryStuiHome } from "@stui/testkit";
 import { runClientBench } from "./client.js";
+
+// Keys for the bench's servers and clients in a STUI home of its own, never your ~/.stui.
+const home = temporaryStuiHome("stui-bench-home-");
+process.env["STUI_HOME"] = home.path;
+process.on("exit", () => home.remove());
 
 const hostBench = fileURLToPath(new URL("./host.ts", import.meta.url));
 

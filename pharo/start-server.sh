@@ -10,6 +10,7 @@ vm="${PHARO_VM:-}"
 port=5555
 endpoint=""
 allow_remote=0
+no_auth=0
 skip_load=0
 
 usage() {
@@ -24,14 +25,23 @@ Options:
   --port N            TCP port on 127.0.0.1 (default 5555)
   --endpoint E        any ZeroMQ endpoint instead, e.g. ipc:///tmp/stui.sock; endpoints
                       beyond loopback are refused unless --allow-remote is given
-  --allow-remote      allow an endpoint beyond loopback (anyone who can reach it can
-                      run any code in the image)
+  --allow-remote      allow an endpoint beyond loopback (clients still need an
+                      authorized key: see Authentication below)
+  --no-auth           serve WITHOUT authentication: every local user can then run any
+                      code in the image. Loopback endpoints only (refused otherwise)
   --image PATH        use this .image instead of a downloaded one (or set PHARO_IMAGE)
   --vm PATH           use this Pharo VM launcher (or set PHARO_VM); by default 'pharo'
                       next to the downloaded image, else 'pharo' on PATH, else a VM
                       downloaded into the cache
   --skip-load         do not load STUI: the image already contains it
   -h, --help          show this help
+
+Authentication (the default): clients must use CURVE with a key listed in
+authorized_keys of the STUI home (\$STUI_HOME, default ~/.stui); the server key is the
+home's server.key_secret. Before starting Pharo this script runs 'stui keys' (Node),
+which creates them on first use with this machine's client key authorized, so
+@stui/client and stui on this machine connect with no setup. Another machine:
+'npx stui keys --help'.
 
 Without --image, Pharo 12 and its VM are downloaded once with
   curl https://get.pharo.org/64/120+vm | bash
@@ -47,6 +57,7 @@ while [ $# -gt 0 ]; do
     --endpoint) endpoint="${2:?--endpoint needs an endpoint}"; shift 2 ;;
     --endpoint=*) endpoint="${1#--endpoint=}"; shift ;;
     --allow-remote) allow_remote=1; shift ;;
+    --no-auth) no_auth=1; shift ;;
     --image) image="${2:?--image needs a path}"; shift 2 ;;
     --image=*) image="${1#--image=}"; shift ;;
     --vm) vm="${2:?--vm needs a path}"; shift 2 ;;
@@ -60,6 +71,15 @@ done
 case "$port" in
   ''|*[!0-9]*) echo "start-server.sh: --port must be a number, not '$port'" >&2; exit 2 ;;
 esac
+
+if [ "$no_auth" = 0 ]; then
+  # The keys are created on first use by @stui/client's code; Pharo only reads them.
+  if command -v node >/dev/null && [ -f "$here/../packages/plugins/bin/stui.js" ]; then
+    node "$here/../packages/plugins/bin/stui.js" keys >&2 || { echo "start-server.sh: the STUI keys cannot be used (see above)" >&2; exit 1; }
+  else
+    echo "start-server.sh: node not found: not creating keys; the server needs server.key_secret and authorized_keys in \${STUI_HOME:-~/.stui} (npx stui keys creates them)" >&2
+  fi
+fi
 
 download() {
   # $1: what get.pharo.org should install into the cache ("120+vm" or "vm120")
@@ -96,6 +116,7 @@ export STUI_SRC="$here/src"
 export STUI_PORT="$port"
 export STUI_ENDPOINT="$endpoint"
 export STUI_ALLOW_REMOTE="$allow_remote"
+export STUI_AUTHENTICATION="$([ "$no_auth" = 1 ] && echo none || echo curve)"
 export STUI_SKIP_LOAD="$skip_load"
 
 echo "start-server.sh: $vm $image st $here/start-server.st" >&2

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
+import type { CurveKeys } from "@stui/client";
+import { clientKeysFor } from "@stui/client/keys";
 import { spokenVersion } from "./version.js";
 
 /**
@@ -13,6 +15,18 @@ export type RawKind = "dealer" | "dealer+delimiter" | "req";
 export interface RawClientOptions {
   /** Fail a receive that waits longer than this (a hang guard, not an assertion). Default 10000. */
   receiveTimeoutMs?: number;
+  /**
+   * CURVE keys, as connect() takes them. Default: found in the STUI home (the test's temporary
+   * STUI_HOME, whose client key its servers authorize). `false`: no security at all (NULL).
+   */
+  curve?: CurveKeys | false;
+}
+
+/** zeromq.js client socket options for these keys. */
+export function curveClientOptions(endpoint: string, curve: CurveKeys | false | undefined): { curveServerKey?: string; curvePublicKey?: string; curveSecretKey?: string } {
+  if (curve === false) return {};
+  const keys = curve ?? clientKeysFor(endpoint);
+  return { curveServerKey: keys.serverKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey };
 }
 
 /** Thrown when a reply does not come framed as the socket kind expects. Code: `EFRAMES`. */
@@ -29,7 +43,7 @@ export class RawClient {
   private constructor(readonly kind: RawKind, readonly socket: zmq.Dealer | zmq.Request, readonly endpoint: string) {}
 
   static open(endpoint: string, kind: RawKind = "dealer", options: RawClientOptions = {}): RawClient {
-    const socketOptions = { linger: 0, receiveTimeout: options.receiveTimeoutMs ?? 10_000 };
+    const socketOptions = { linger: 0, receiveTimeout: options.receiveTimeoutMs ?? 10_000, ...curveClientOptions(endpoint, options.curve) };
     const socket = kind === "req" ? new zmq.Request(socketOptions) : new zmq.Dealer(socketOptions);
     socket.connect(endpoint);
     return new RawClient(kind, socket, endpoint);

@@ -1,6 +1,7 @@
 import type * as zmq from "zeromq";
 import type { DecodedReply, EncodedRequest } from "./codec.js";
 import { StuiError } from "./errors.js";
+import type { HandshakeFailure } from "./security.js";
 
 /**
  * A channel moves encoded requests to one endpoint and brings back their decoded replies. The
@@ -47,16 +48,21 @@ export function newStats(): ChannelStats {
 }
 
 /**
- * Watches a socket's connection events: whether a peer is connected now, and how many
- * disconnects happened so far (a call compares the count before and after to learn whether the
- * connection dropped while its request was in flight).
+ * Watches a socket's connection events: whether a peer is connected now, how many disconnects
+ * happened so far (a call compares the count before and after to learn whether the connection
+ * dropped while its request was in flight), and the last failed security handshake since the
+ * last one that succeeded (a server never answers a peer that failed it).
  */
 export class PeerWatch {
   connected = false;
   connects = 0;
   disconnects = 0;
+  handshakeFailure: HandshakeFailure | undefined;
+  /** Failed handshakes since the last one that succeeded. */
+  failedInARow = 0;
 
-  constructor(socket: zmq.Socket) {
+  /** `onHandshakeFailure` hears each failed handshake as it happens, with failedInARow. */
+  constructor(socket: zmq.Socket, onHandshakeFailure?: (failure: HandshakeFailure, inARow: number) => void) {
     // The observer is closed together with its socket. Closing it first would leave zeromq.js's
     // event-emitter loop with a rejected receive (ENOTSOCK) that nobody can catch.
     socket.events.on("connect", () => {
@@ -67,6 +73,18 @@ export class PeerWatch {
       this.connected = false;
       this.disconnects++;
     });
+    const failed = (failure: HandshakeFailure): void => {
+      this.handshakeFailure = failure;
+      this.failedInARow++;
+      onHandshakeFailure?.(failure, this.failedInARow);
+    };
+    socket.events.on("handshake", () => {
+      this.handshakeFailure = undefined;
+      this.failedInARow = 0;
+    });
+    socket.events.on("handshake:error:auth", (e) => failed({ kind: "auth", status: e.error.status }));
+    socket.events.on("handshake:error:protocol", (e) => failed({ kind: "protocol", code: e.error.code }));
+    socket.events.on("handshake:error:other", (e) => failed({ kind: "other", message: e.error.code || e.error.message }));
   }
 }
 

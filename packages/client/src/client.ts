@@ -12,11 +12,12 @@ import {
   type StuiApi,
   type VersionInfo,
 } from "./gen/index.js";
-import type { Channel, ChannelStats } from "./channel.js";
+import { checkEndpoint, type Channel, type ChannelStats } from "./channel.js";
 import { checkResult, decodeReply, encodeRequest, RequestIds, toRemoteError } from "./codec.js";
 import { StuiError, StuiValidationError, StuiVersionError, isRemoteError, isStuiError } from "./errors.js";
 import { LockstepChannel } from "./lockstep-channel.js";
 import { PipelinedChannel } from "./pipelined-channel.js";
+import { resolveSecurity, type CurveKeys } from "./security.js";
 
 /**
  * Every protocol version this client speaks, best first: every minor of its major (generated
@@ -74,6 +75,16 @@ export interface ConnectOptions {
    * in lock-step mode every reply belongs to the call in flight). Default: process.emitWarning.
    */
   onProtocolError?: (error: StuiError) => void;
+  /**
+   * CURVE authentication. Default: this machine's client key pair from the STUI home, and the
+   * server key `known_servers` lists for the endpoint, else this machine's own server key (all
+   * created on first use). An object gives the keys; `false` connects without authentication,
+   * which only a server started with authentication "none" (loopback only) answers. A server
+   * that refuses the key never answers: calls fail with ECONNECTION saying why.
+   */
+  curve?: CurveKeys | false;
+  /** The STUI home the keys are found in (default: STUI_HOME, else ~/.stui). */
+  home?: string;
 }
 
 export interface SessionOptions {
@@ -111,6 +122,8 @@ export interface StuiClientControls {
    * or the server refuses it at the envelope (then the best version both speak).
    */
   readonly protocolVersion: string;
+  /** This client's CURVE public key (what a server must authorize), or undefined without authentication. */
+  readonly publicKey: string | undefined;
   /** Counters: requests sent, re-sent, timeouts, reconnects, stale replies. */
   readonly stats: Readonly<ChannelStats>;
   /** Calls one command by name (what every typed method does). */
@@ -200,7 +213,9 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
   let version = clientVersions[0]!;
   const tables = () => protocol.VERSIONS[version]!;
   const decode = (bytes: Uint8Array | string, at?: string) => decodeReply(bytes, at, tables());
-  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint, decode) : new PipelinedChannel(endpoint, onProtocolError, decode);
+  checkEndpoint(endpoint);
+  const security = resolveSecurity(endpoint, options.curve, options.home);
+  const channel: Channel = mode === "lockstep" ? new LockstepChannel(endpoint, decode, security) : new PipelinedChannel(endpoint, onProtocolError, decode, security);
   const ids = new RequestIds();
   let closed = false;
 
@@ -324,6 +339,7 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
     get protocolVersion() {
       return version;
     },
+    publicKey: security.curve?.publicKey,
     stats: channel.stats,
     call,
     openSession,

@@ -5,7 +5,9 @@ import type { ErrorDataByKind, ErrorKind, ValidationProblem } from "./gen/index.
  *
  * - `ETIMEOUT`    no reply in time, after every retry the call was allowed; the server was reachable.
  * - `ECONNECTION` the server cannot be reached, the endpoint is unusable, or the connection was lost
- *                 while a call that is not safe to re-send was in flight (it may or may not have run).
+ *                 while a call that is not safe to re-send was in flight (it may or may not have run);
+ *                 also when the security handshake failed (the server refused this client's key, the
+ *                 server key is wrong, one side does not use CURVE) or this client's keys are unusable.
  * - `EPROTOCOL`   the server's reply is not valid STUI protocol (bad JSON, bad envelope, wrong id,
  *                 a result that does not match the command's result schema, an oversized reply).
  * - `EVALIDATION` our own params (or method name) are invalid; nothing was sent. Carries `problems`.

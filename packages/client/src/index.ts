@@ -45,4 +45,5 @@ export {
   type StuiErrorContext,
 } from "./errors.js";
 export type { ChannelStats } from "./channel.js";
+export type { CurveKeys } from "./security.js";
 export { PROTOCOL_VERSION, MAX_MESSAGE_BYTES, CLIENT_VERSIONS, COMMAND_SINCE, type CallOptions, type StuiApi, type ErrorKind, type ErrorDataByKind } from "./gen/index.js";

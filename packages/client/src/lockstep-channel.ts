@@ -2,6 +2,7 @@ import * as zmq from "zeromq";
 import { abortedError, checkEndpoint, closedError, newStats, onAbort, PeerWatch, type Channel, type ChannelStats, type Exchange } from "./channel.js";
 import { decodeReply, type DecodedReply, type ReplyDecoder } from "./codec.js";
 import { StuiError } from "./errors.js";
+import { curveSocketOptions, handshakeError, isDefinitive, type ClientSecurity, type HandshakeFailure } from "./security.js";
 
 /**
  * Lock-step: one REQ socket, one request at a time. Works with REP and ROUTER servers.
@@ -32,25 +33,35 @@ import { StuiError } from "./errors.js";
  *   its reply cache along), the call fails with ECONNECTION instead of risking a second run.
  *
  * After the last attempt the call fails with ETIMEOUT when a server was connected but did not
- * answer, ECONNECTION when none could be reached.
+ * answer, ECONNECTION when none could be reached. When the security handshake failed instead,
+ * the call fails with ECONNECTION and a sentence saying what that likely means (security.ts):
+ * at once when retrying cannot cure it (the server refused this client's key, one side does not
+ * use CURVE, or three handshakes failed in a row, as with a wrong server key), else at the end
+ * of the attempt, without re-sending.
  */
 export class LockstepChannel implements Channel {
   readonly endpoint: string;
   readonly stats: ChannelStats = newStats();
+  readonly #security: ClientSecurity;
   #socket: zmq.Request | undefined;
   #watch: PeerWatch | undefined;
   #queue: Job[] = [];
   #running = false;
   #closed = false;
-  /** Why the socket was closed under the attempt in flight (abort, close), if it was. */
-  #interrupted: "aborted" | "closed" | undefined;
+  /** Why the socket was closed under the attempt in flight (abort, close, a refused handshake), if it was. */
+  #interrupted: "aborted" | "closed" | "refused" | undefined;
+  #refusal: HandshakeFailure | undefined;
   /** The receive/send timeout last set on the socket (a native option: set only on change). */
   #socketTimeout = -1;
 
-  /** `decode` reads a reply envelope (default: the newest protocol version's decodeReply). */
-  constructor(endpoint: string, private readonly decode: ReplyDecoder = decodeReply) {
+  /**
+   * `decode` reads a reply envelope (default: the newest protocol version's decodeReply);
+   * `security` says how the socket authenticates (default: without CURVE).
+   */
+  constructor(endpoint: string, private readonly decode: ReplyDecoder = decodeReply, security: ClientSecurity = { curve: undefined, serverKeySource: "none" }) {
     checkEndpoint(endpoint);
     this.endpoint = endpoint;
+    this.#security = security;
     this.#open();
   }
 
@@ -131,6 +142,9 @@ export class LockstepChannel implements Channel {
         case "aborted":
           this.#reopen();
           throw abortedError(x, this.endpoint);
+        case "refused":
+          this.#reopen();
+          throw handshakeError(outcome.failure, this.#security, context);
         case "error":
           this.#reopen();
           throw new StuiError("ECONNECTION", `${method}: socket failed: ${(outcome.error as Error).message}`, { ...context, cause: outcome.error });
@@ -138,7 +152,11 @@ export class LockstepChannel implements Channel {
           this.stats.timeouts++;
           const connected = watch.connected;
           const lost = watch.disconnects > disconnectsBefore;
+          const failure = watch.handshakeFailure;
           this.#reopen();
+          // The handshake kept failing for a whole attempt: the request never got through, and
+          // re-sending it cannot help. Say why instead of "no reply" or "connection lost".
+          if (failure) throw handshakeError(failure, this.#security, context);
           if (attempt === x.retries) {
             throw connected
               ? new StuiError("ETIMEOUT", `${method}: no reply within ${x.timeoutMs} ms after ${attempt + 1} attempt(s)`, context)
@@ -178,6 +196,7 @@ export class LockstepChannel implements Channel {
     } catch (error) {
       const interrupted = this.#interrupted;
       this.#interrupted = undefined;
+      if (interrupted === "refused") return { kind: "refused", failure: this.#refusal! };
       if (interrupted) return { kind: interrupted };
       if ((error as { code?: unknown }).code === "EAGAIN") return { kind: "timeout" };
       return { kind: "error", error };
@@ -185,10 +204,10 @@ export class LockstepChannel implements Channel {
   }
 
   #open(): zmq.Request {
-    const socket = new zmq.Request({ linger: 0, reconnectInterval: 100 });
+    const socket = new zmq.Request({ linger: 0, reconnectInterval: 100, ...curveSocketOptions(this.#security) });
     this.#socketTimeout = -1;
     try {
-      this.#watch = new PeerWatch(socket);
+      this.#watch = new PeerWatch(socket, (failure, inARow) => this.#onHandshakeFailure(socket, failure, inARow));
       socket.connect(this.endpoint);
     } catch (cause) {
       socket.close();
@@ -196,6 +215,14 @@ export class LockstepChannel implements Channel {
     }
     this.#socket = socket;
     return socket;
+  }
+
+  /** A refusal retrying cannot cure ends the attempt in flight at once (closing its socket, as an abort does). */
+  #onHandshakeFailure(socket: zmq.Request, failure: HandshakeFailure, inARow: number): void {
+    if (socket !== this.#socket || !this.#running || !isDefinitive(failure, inARow)) return;
+    this.#refusal = failure;
+    this.#interrupted = "refused";
+    this.#discardSocket();
   }
 
   /** Lazy Pirate: throw the stuck socket away (linger 0) and start a fresh one connecting. */
@@ -227,5 +254,6 @@ type Outcome =
   | { kind: "reply"; frame: Buffer }
   | { kind: "timeout" }
   | { kind: "aborted" }
+  | { kind: "refused"; failure: HandshakeFailure }
   | { kind: "closed" }
   | { kind: "error"; error: unknown };

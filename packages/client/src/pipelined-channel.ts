@@ -2,6 +2,7 @@ import * as zmq from "zeromq";
 import { abortedError, checkEndpoint, closedError, newStats, onAbort, PeerWatch, type Channel, type ChannelStats, type Exchange } from "./channel.js";
 import { decodeReply, type DecodedReply, type ReplyDecoder } from "./codec.js";
 import { StuiError } from "./errors.js";
+import { curveSocketOptions, handshakeError, isDefinitive, type ClientSecurity } from "./security.js";
 
 /**
  * Pipelined: one DEALER socket, many requests in flight, replies matched to calls by request id.
@@ -24,7 +25,9 @@ import { StuiError } from "./errors.js";
  * Each call has its own timer; on timeout the request is re-sent with the SAME id under the same
  * rules as the lock-step channel (see LockstepChannel): retry-safe calls always, unsafe calls only
  * if no disconnect was observed since they were sent — the server's reply cache, keyed by id,
- * makes a re-sent request run once.
+ * makes a re-sent request run once. A failed security handshake fails the calls with ECONNECTION
+ * and a sentence saying why, as in LockstepChannel: every pending call at once when retrying
+ * cannot cure it, else each call when its attempt times out.
  */
 /** How long #flush waits before trying a mute socket again. */
 const MUTE_RETRY_MS = 5;
@@ -37,19 +40,27 @@ export class PipelinedChannel implements Channel {
   readonly #pending = new Map<string, Pending>();
   readonly #outbox: Pending[] = [];
   readonly #onUnattributed: (e: StuiError) => void;
+  readonly #security: ClientSecurity;
   #sending = false;
   #closed = false;
 
-  /** `decode` reads a reply envelope (default: the newest protocol version's decodeReply). */
-  constructor(endpoint: string, onUnattributed: (e: StuiError) => void, private readonly decode: ReplyDecoder = decodeReply) {
+  /**
+   * `decode` reads a reply envelope (default: the newest protocol version's decodeReply);
+   * `security` says how the socket authenticates (default: without CURVE).
+   */
+  constructor(endpoint: string, onUnattributed: (e: StuiError) => void, private readonly decode: ReplyDecoder = decodeReply, security: ClientSecurity = { curve: undefined, serverKeySource: "none" }) {
     checkEndpoint(endpoint);
     this.endpoint = endpoint;
     this.#onUnattributed = onUnattributed;
+    this.#security = security;
     // sendTimeout 0: zeromq.js then sends at once without first polling the socket's state (a
     // measurable cost per message when many are in flight); a mute socket answers EAGAIN instead
     // of blocking, and #flush waits and tries again.
-    const socket = new zmq.Dealer({ linger: 0, reconnectInterval: 100, sendTimeout: 0 });
-    this.#watch = new PeerWatch(socket);
+    const socket = new zmq.Dealer({ linger: 0, reconnectInterval: 100, sendTimeout: 0, ...curveSocketOptions(security) });
+    this.#watch = new PeerWatch(socket, (failure, inARow) => {
+      if (!isDefinitive(failure, inARow)) return;
+      for (const p of [...this.#pending.values()]) this.#fail(p, handshakeError(failure, security, this.#context(p)));
+    });
     let reconnects = 0;
     socket.events.on("connect", () => {
       if (reconnects++ > 0) this.stats.reconnects++;
@@ -172,6 +183,11 @@ export class PipelinedChannel implements Channel {
     const { x } = p;
     const method = x.request.method;
     const context = this.#context(p);
+    const failure = this.#watch.handshakeFailure;
+    if (failure) {
+      this.#fail(p, handshakeError(failure, this.#security, context));
+      return;
+    }
     if (p.attempt >= x.retries) {
       this.#fail(
         p,

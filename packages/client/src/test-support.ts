@@ -4,8 +4,13 @@
  * a situation the reference server (@stui/testkit) will not produce on purpose: garbage replies,
  * dropped replies, a REP socket. They never pretend to be Pharo: every identity they report says
  * "test double". Not exported from the package.
+ *
+ * Like real servers, the doubles are CURVE servers with the STUI home's server key (the test's
+ * temporary STUI_HOME), so connect() reaches them with its usual keys. They have no ZAP handler,
+ * so they take any client key: authentication itself is tested against the reference server.
  */
 import * as zmq from "zeromq";
+import { readKeyPair, stuiHome } from "./keys/index.js";
 
 export const TRANSPORTS = ["tcp", "ipc"] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -18,6 +23,11 @@ export const DOUBLE_IDENTITY = { name: "client-test-double", version: "0", imple
 /** A ping result from a test double (shape only; nothing measured). */
 export function doublePingResult(echo?: string): Record<string, unknown> {
   return { ...(echo !== undefined ? { echo } : {}), status: "running", uptimeMs: 0, server: DOUBLE_IDENTITY, protocolVersions: ["1.0"], sessions: 0 };
+}
+
+/** Socket options of a double: a CURVE server with the home's server key (any client key gets in). */
+function curveServer(): { curveServer: true; curveSecretKey: string } {
+  return { curveServer: true, curveSecretKey: readKeyPair(stuiHome(), "server").secretKey };
 }
 
 /** What a scripted double's handler gets: the parsed request, if it parsed. */
@@ -63,7 +73,7 @@ export function ok(request: DoubleRequest, result: object): object {
  * echoing the routing frames it came with. `n` counts requests from 1.
  */
 export async function startRouterDouble(endpoint: string, handler: DoubleHandler): Promise<RawDouble> {
-  const socket = new zmq.Router({ linger: 0 });
+  const socket = new zmq.Router({ linger: 0, ...curveServer() });
   await socket.bind(endpoint);
   const received: DoubleRequest[] = [];
   let sending = Promise.resolve();
@@ -93,7 +103,7 @@ export async function startRouterDouble(endpoint: string, handler: DoubleHandler
 
 /** A REP test double: strictly one request, one reply (it cannot drop a reply and go on). */
 export async function startRepDouble(endpoint: string, handler: (request: DoubleRequest, n: number) => object): Promise<RawDouble> {
-  const socket = new zmq.Reply({ linger: 0 });
+  const socket = new zmq.Reply({ linger: 0, ...curveServer() });
   await socket.bind(endpoint);
   const received: DoubleRequest[] = [];
   const loop = (async () => {

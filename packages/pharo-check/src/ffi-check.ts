@@ -9,8 +9,13 @@
 import type { LiteralArrayNode, LiteralElement, StatementNode } from "./ast.js";
 import type { OurMethod } from "./model.js";
 
-/** A C type reduced to what matters for a call: `pointer`, `char*`, or a named scalar. */
-export type CTypeClass = "void" | "pointer" | "string" | "int" | "size_t" | "int*" | "other";
+/**
+ * A C type reduced to what matters for a call: `pointer`, a named scalar, or one of two kinds
+ * of `char *`: `string` (`const char *`, text going in — uFFI's `String` copies it into C
+ * memory) and `buffer` (plain `char *`, memory C writes into, such as a Z85 key to fill —
+ * it must be a `void *`/ByteArray, since C's writes into a copied String are lost).
+ */
+export type CTypeClass = "void" | "pointer" | "string" | "buffer" | "int" | "size_t" | "int*" | "other";
 
 export interface CPrototype {
   name: string;
@@ -30,7 +35,7 @@ export interface CHeader {
 export function classifyCType(raw: string): CTypeClass {
   const t = raw.replace(/\bconst\b/g, "").replace(/\s+/g, " ").trim();
   if (t === "void") return "void";
-  if (/^char\s*\*$/.test(t)) return "string";
+  if (/^char\s*\*$/.test(t)) return /\bconst\b/.test(raw) ? "string" : "buffer";
   if (/^int\s*\*$/.test(t)) return "int*";
   if (t.endsWith("*")) return "pointer";
   if (t === "int") return "int";
@@ -42,7 +47,11 @@ export function classifyCType(raw: string): CTypeClass {
 export function parseCHeader(path: string, text: string): CHeader {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\/\/[^\n]*/g, " ");
   const defines = new Map<string, number>();
-  for (const m of code.matchAll(/^\s*#\s*define\s+(\w+)\s+\(?\s*(-?\d+)\s*\)?\s*$/gm)) defines.set(m[1]!, Number(m[2]));
+  // Decimal and hexadecimal values (zmq.h writes its event masks as 0x0800).
+  for (const m of code.matchAll(/^\s*#\s*define\s+(\w+)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))\s*\)?\s*$/gm)) {
+    const text = m[2]!;
+    defines.set(m[1]!, /^-?0[xX]/.test(text) ? (text.startsWith("-") ? -1 : 1) * parseInt(text.replace(/^-?0[xX]/, ""), 16) : Number(text));
+  }
   const functions = new Map<string, CPrototype>();
   // Declarations only (a prototype ends with `;`), any export macro before the return type.
   const withoutDirectives = code.replace(/^\s*#.*$/gm, " ");
@@ -141,6 +150,11 @@ export interface FfiCheckCounts {
   constants: number;
 }
 
+/** Whether a uFFI argument of one kind may be passed where C declares the other. */
+function passes(uffi: CTypeClass, c: CTypeClass): boolean {
+  return uffi === c || (c === "buffer" && uffi === "pointer");
+}
+
 /** Checks our FFI calls and documented constants against the header. */
 export function checkFfi(methods: readonly OurMethod[], header: CHeader, report: FfiReport): FfiCheckCounts {
   const counts: FfiCheckCounts = { calls: 0, constants: 0 };
@@ -162,14 +176,14 @@ export function checkFfi(methods: readonly OurMethod[], header: CHeader, report:
       const mismatch: string[] = [];
       if (sig.returns !== c.returns) mismatch.push(`returns ${sig.returns}, C returns ${c.returns}`);
       if (sig.params.length !== c.params.length) mismatch.push(`takes ${sig.params.length} argument(s), C takes ${c.params.length}`);
-      else sig.params.forEach((p, i) => p !== c.params[i] && mismatch.push(`argument ${i + 1} is ${p}, C has ${c.params[i]}`));
+      else sig.params.forEach((p, i) => !passes(p, c.params[i]!) && mismatch.push(`argument ${i + 1} is ${p}, C has ${c.params[i]}`));
       if (mismatch.length) report(method, spec.start, `${sig.name}: ${mismatch.join("; ")} (C: ${c.text})`);
     }
-    // A constant documented as `ZMQ_X from zmq.h` must answer the header's value.
+    // A constant documented as `ZMQ_X from zmq.h` (then perhaps more words) must answer the header's value.
     const [only] = ast.statements;
     if (ast.statements.length === 1 && only?.kind === "return" && only.value.kind === "literal" && only.value.type === "number") {
       const comment = method.file.text.slice(method.tonel.start, only.start);
-      const named = /"([A-Z][A-Z0-9_]+) (?:socket option )?from ([\w.]+\.h)"/.exec(comment);
+      const named = /"([A-Z][A-Z0-9_]+) (?:socket option )?from ([\w.]+\.h)\b/.exec(comment);
       if (!named) continue;
       const [, macro, headerName] = named as unknown as [string, string, string];
       if (!header.path.endsWith(headerName)) continue;

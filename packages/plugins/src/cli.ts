@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { PERMISSIONS, PROTOCOL_VERSION, type Permission } from "@stui/client/protocol";
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes.js";
 import { ISOLATION_PREFERENCES, type IsolationPreference } from "./isolation.js";
+import { keysCommand } from "./keys-command.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -19,6 +20,7 @@ Usage:
   stui run <script.ts|.js|plugin-name> [options] [-- script args]
   stui repl [--endpoint <url>] [--json]
   stui list [--json]
+  stui keys [show | authorize | revoke | trust]
   stui help [command]
 
 Commands:
@@ -26,6 +28,7 @@ Commands:
           which checks every call against the permissions you grant
   repl    an interactive Smalltalk workspace on a session
   list    the plugins in the project's plugin folder, with their declared permissions
+  keys    this machine's CURVE keys, and which clients and servers it trusts (stui keys --help)
 
 Options:
   -h, --help     help for stui or a command
@@ -33,7 +36,7 @@ Options:
 
 Environment:
   STUI_ENDPOINT            server endpoint when --endpoint is absent (default tcp://127.0.0.1:5555)
-  STUI_HOME                where history and the bundle cache live (default ~/.stui)
+  STUI_HOME                where keys, history and the bundle cache live (default ~/.stui)
   STUI_PLUGIN_PATH         plugin folders (overrides package.json "stui": { "plugins": … } and ./stui-plugins)
   STUI_CONNECT_TIMEOUT_MS  how long the first ping may take (default 5000)
   STUI_ISOLATION           how \`stui run\` isolates scripts: auto (default: the strongest available),
@@ -202,6 +205,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return replCommand(rest, io);
     case "list":
       return listCommand(rest, io);
+    case "keys":
+      return keysCommand(rest, io);
     default:
       return usage("stui", `unknown command "${command}"`, io.err);
   }

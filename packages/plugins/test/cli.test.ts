@@ -3,6 +3,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { authorizeClient, readKeyPair, trustServer } from "@stui/client/keys";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
@@ -14,8 +15,10 @@ let server: TestServer;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // The server authorizes the client key of the STUI home the `stui` child uses (created on first use).
+  const home = tempDir("stui-home-");
+  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers, home });
+  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: home };
 });
 afterAll(async () => {
   server.assertNoViolations();
@@ -141,6 +144,9 @@ describe("stui repl, piped stdin", () => {
 describe.skipIf(!HAS_SCRIPT)("in a pseudo-terminal (util-linux script)", () => {
   it("the REPL prompts, prints results, saves history, and recalls it next time", async () => {
     const home = tempDir("stui-home-");
+    // A home of its own (fresh history), set up as another machine's: the server's key trusted, its client key authorized.
+    trustServer(server.endpoint, readKeyPair(env.STUI_HOME!, "server").publicKey, home);
+    authorizeClient(readKeyPair(home, "client").publicKey, "repl history test", env.STUI_HOME!);
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} repl`;
     const first = pty(command, { env: { ...env, STUI_HOME: home } });
     await first.expect(/st> /);

@@ -51,7 +51,8 @@ describe("stui-test-server", () => {
     expect(run.stdout).toBe(HELP);
     expect(run.stdout).toContain("It is NOT a Smalltalk image");
     expect(run.stdout).toContain('answers internalError "no Smalltalk image');
-    for (const option of ["--endpoint", "--handlers", "--name", "--help"]) expect(run.stdout).toContain(option);
+    for (const option of ["--endpoint", "--handlers", "--name", "--no-auth", "--help"]) expect(run.stdout).toContain(option);
+    expect(run.stdout).toContain("authorized_keys");
     expect(run.stdout).toContain("default tcp://127.0.0.1:5555");
   });
 
@@ -92,6 +93,30 @@ describe("stui-test-server", () => {
     const exit = await run.exited;
     expect(exit.code).toBe(0);
     expect(exit.stdout).toContain("stopped (SIGINT)");
+  });
+
+  it("says it authenticates with the STUI home's keys, and a client without keys gets nothing", async () => {
+    const run = start(["--endpoint", "tcp://127.0.0.1:*"]);
+    const endpoint = await listening(run);
+    expect(run.output.stdout).toContain(`authentication: CURVE, authorized_keys in ${process.env["STUI_HOME"]}`);
+    expectResult(await clients.open(endpoint).request(envelope("ping")), "ping");
+    const keyless = clients.open(endpoint, "dealer", { curve: false, receiveTimeoutMs: 300 });
+    await expect(keyless.request(envelope("ping"))).rejects.toMatchObject({ code: "EAGAIN" });
+  });
+
+  it("--no-auth serves keyless clients on loopback, warning on stderr", async () => {
+    const run = start(["--endpoint", "tcp://127.0.0.1:*", "--no-auth"]);
+    const endpoint = await listening(run);
+    expect(run.output.stdout).toContain("authentication: NONE");
+    // stderr is another pipe: its line may arrive after stdout's.
+    await expect.poll(() => run.output.stderr).toContain("WARNING: no authentication (--no-auth): every local user can drive this server");
+    expectResult(await clients.open(endpoint, "dealer", { curve: false }).request(envelope("ping")), "ping");
+  });
+
+  it("--no-auth is refused beyond loopback (exit 1)", async () => {
+    const run = await start(["--endpoint", "tcp://0.0.0.0:*", "--no-auth"]).exited;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("refusing to bind tcp://0.0.0.0:* without authentication");
   });
 
   it("main() answers 1 when it cannot bind", async () => {

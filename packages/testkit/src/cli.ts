@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { stuiHome } from "@stui/client/keys";
 import { COMMAND_NAMES, isCommandName } from "@stui/client/protocol";
 import { startTestServer, type TestHandlers } from "./test-server.js";
 
@@ -23,7 +24,16 @@ Options:
                          e.g. packages/testkit/examples/scripted-handlers.ts
   --name <name>          the server name reported by ping and session.create
                          (default stui-test-server)
+  --no-auth              serve WITHOUT authentication: every local user can then drive
+                         the server. Loopback endpoints only (refused anywhere else);
+                         clients must connect with curve: false
   -h, --help             print this help and exit
+
+Authentication (the default): clients must use CURVE with a key listed in authorized_keys
+of the STUI home ($STUI_HOME, default ~/.stui); the server key is the home's
+server.key_secret. Both are created on first use, with this machine's client key
+authorized, so @stui/client and stui on this machine connect with no setup. Other
+machines: see \`stui keys --help\`. A peer that fails the handshake gets no answer.
 
 When ready it prints "stui-test-server listening on <endpoint>" (the real endpoint) on stdout.
 Exit codes: 0 stopped by a signal, 2 bad arguments or handlers module, 1 could not start.
@@ -34,7 +44,7 @@ export async function main(argv: string[], io: { out: (text: string) => void; er
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 }): Promise<number> {
-  let values: { endpoint?: string | undefined; handlers?: string | undefined; name?: string | undefined; help?: boolean | undefined };
+  let values: { endpoint?: string | undefined; handlers?: string | undefined; name?: string | undefined; "no-auth"?: boolean | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -42,6 +52,7 @@ export async function main(argv: string[], io: { out: (text: string) => void; er
         endpoint: { type: "string" },
         handlers: { type: "string" },
         name: { type: "string" },
+        "no-auth": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -66,19 +77,27 @@ export async function main(argv: string[], io: { out: (text: string) => void; er
     }
   }
 
+  const authentication = values["no-auth"] ? "none" : "curve";
+  const home = stuiHome();
   let server;
   try {
     server = await startTestServer({
       endpoint: values.endpoint ?? "tcp://127.0.0.1:5555",
       ...(handlers ? { handlers } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
+      authentication,
+      home,
     });
   } catch (error) {
     io.err(`stui-test-server: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
   const scripted = handlers ? Object.keys(handlers).join(", ") : "none";
-  io.out(`stui-test-server listening on ${server.endpoint} (handlers: ${scripted})\n`);
+  if (authentication === "none") {
+    io.err(`stui-test-server: WARNING: no authentication (--no-auth): every local user can drive this server at ${server.endpoint}\n`);
+  }
+  const auth = authentication === "curve" ? `CURVE, authorized_keys in ${home}` : "NONE";
+  io.out(`stui-test-server listening on ${server.endpoint} (handlers: ${scripted}; authentication: ${auth})\n`);
 
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once("SIGINT", () => done("SIGINT"));

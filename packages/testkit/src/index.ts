@@ -20,3 +20,5 @@ export { HISTORY_LIMIT, SessionStore, TestSession, timestamp, type SessionStoreO
 export { ReplyCache } from "./reply-cache.js";
 export { check, compareVersions, exceedsJsonDepth, negotiateVersion, toProblems, validatorFor } from "./wire.js";
 export { freePort, uniqueAddress } from "./addresses.js";
+export { isLoopbackEndpoint, type Authentication, type SecurityStats } from "./server-security.js";
+export { temporaryStuiHome, type TemporaryStuiHome } from "./stui-home.js";

@@ -28,8 +28,10 @@ import {
   type StuiHandlers,
   type ValidationProblem,
 } from "@stui/client/protocol";
+import { stuiHome } from "@stui/client/keys";
 import { ProtocolError } from "./protocol-error.js";
 import { ReplyCache } from "./reply-cache.js";
+import { ServerSecurity, type Authentication, type SecurityStats } from "./server-security.js";
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
 import { allowedErrorKinds, check, errorReply, exceedsJsonDepth, negotiateVersion, readableId, toProblems } from "./wire.js";
 import { checkIn, permissionsIn, shapeError, shapeResult, withDefaultsIn } from "./versions.js";
@@ -101,6 +103,14 @@ export interface TestServerOptions {
   callLogSize?: number;
   /** The clock, in milliseconds; default Date.now. Tests of session expiry may pass a fake one. */
   now?: () => number;
+  /**
+   * `"curve"` (default): only clients whose CURVE key is in the STUI home's authorized_keys get
+   * through; the server key is the home's. `"none"`: no authentication — loopback endpoints
+   * only (anything else is refused), with a warning. See server-security.ts.
+   */
+  authentication?: Authentication;
+  /** The STUI home with the keys (created on first use); default STUI_HOME, else ~/.stui. */
+  home?: string;
 }
 
 /** One request that reached dispatch (a valid envelope in a supported version, not a cache hit). */
@@ -170,6 +180,11 @@ export interface TestServer {
   readonly stats: Readonly<TestServerStats>;
   /** Messages received so far (stats.messages). */
   readonly requestCount: number;
+  /**
+   * How clients are authenticated, and how many peers failed the handshake so far (no key, a key
+   * not in authorized_keys, the wrong server key, not CURVE, not ZMTP): they got nothing.
+   */
+  securityStats(): SecurityStats;
   readonly closed: boolean;
   /** Stops serving and closes the socket. Replies still being computed are dropped. */
   close(): Promise<void>;
@@ -186,11 +201,15 @@ export interface TestServer {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const server = new ReferenceServer(options);
-  await server.bind(options.endpoint ?? "tcp://127.0.0.1:*");
+  const endpoint = options.endpoint ?? "tcp://127.0.0.1:*";
+  await server.bind(endpoint, await ServerSecurity.open(options.authentication ?? "curve", endpoint, options.home ?? stuiHome()));
   return server;
 }
 
 type AnyHandler = (params: unknown, context: RequestContext) => unknown;
+
+/** The smallest ZMQ_MAXMSGSIZE the server sets: room for the CURVE handshake's commands. */
+const HANDSHAKE_FRAME_BYTES = 4096;
 
 const NO_IMAGE = (method: string): string =>
   `no Smalltalk image behind this test server: supply a handler for '${method}'`;
@@ -207,7 +226,8 @@ class ReferenceServer implements TestServer {
   endpoint = "";
   closed = false;
 
-  private readonly socket = new zmq.Router({ linger: 0 });
+  private socket!: zmq.Router;
+  private security!: ServerSecurity;
   private readonly cache: ReplyCache;
   private readonly handlers: TestHandlers;
   private readonly permissions: ReadonlySet<Permission>;
@@ -228,9 +248,6 @@ class ReferenceServer implements TestServer {
     if (this.supportedVersions.length === 0) throw new RangeError("supportedVersions must not be empty");
     this.securityFacts = options.securityFacts ?? NO_AUTHENTICATION;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    // A frame more than twice the limit is dropped with its connection inside libzmq, never read
-    // (ZMQ_MAXMSGSIZE), as the Pharo server does; one a little too large still gets messageTooLarge.
-    this.socket.maxMessageSize = 2 * this.maxMessageBytes;
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
     this.permissions = new Set(options.permissions ?? (Object.keys(PERMISSIONS) as Permission[]));
@@ -257,8 +274,29 @@ class ReferenceServer implements TestServer {
     throw new Error(`the test server's handlers broke the protocol ${this.violations.length} time(s):\n` + this.violations.map((v) => `  - ${v.message}`).join("\n"));
   }
 
-  async bind(endpoint: string): Promise<void> {
-    await this.socket.bind(endpoint);
+  securityStats(): SecurityStats {
+    return this.security.stats();
+  }
+
+  /** Binds a ROUTER with the security's options (CURVE and ZAP domain, or none), counting failed handshakes. */
+  async bind(endpoint: string, security: ServerSecurity): Promise<void> {
+    this.security = security;
+    let socket: zmq.Router | undefined;
+    try {
+      // A frame more than twice the limit is dropped with its connection inside libzmq, never read
+      // (ZMQ_MAXMSGSIZE), as the Pharo server does; one a little too large still gets messageTooLarge.
+      // The CURVE handshake's own commands pass the same check (INITIATE is some 300 bytes), so a
+      // tiny test limit never goes below HANDSHAKE_FRAME_BYTES.
+      const maxMessageSize = Math.max(2 * this.maxMessageBytes, HANDSHAKE_FRAME_BYTES);
+      socket = new zmq.Router({ linger: 0, maxMessageSize, ...security.socketOptions });
+      security.watch(socket);
+      await socket.bind(endpoint);
+    } catch (error) {
+      socket?.close();
+      await security.close();
+      throw error;
+    }
+    this.socket = socket;
     this.endpoint = this.socket.lastEndpoint ?? endpoint;
     this.loop = this.receiveLoop();
   }
@@ -270,6 +308,7 @@ class ReferenceServer implements TestServer {
     this.socket.close();
     await this.loop;
     await this.sendChain;
+    await this.security.close();
     this.sessions.clear();
     this.cache.clear();
   }
