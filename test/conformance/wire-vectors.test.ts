@@ -7,10 +7,13 @@
  *      answer is the one the schema gives;
  *   3. a live server over a real socket: the reference server over tcp (one per permission set),
  *      or STUI_ENDPOINT with `npm run test:conformance` (cases needing restricted permissions
- *      are skipped there: the server's permissions are its own).
+ *      are skipped there: the server's permissions are its own). Servers authenticate, so the raw
+ *      socket is a CURVE DEALER with the keys of the test's STUI_HOME (RawClient's default), whose
+ *      client key the server authorizes; one case proves a raw peer without them gets nothing.
  *
- *   raw DEALER ──[request bytes]──▶ server ROUTER
- *   raw DEALER ◀──[reply]────────── (schema-valid, kind, id, error kind, echo as the case says)
+ *   raw DEALER (CURVE) ──[request bytes]──▶ server ROUTER
+ *   raw DEALER (CURVE) ◀──[reply]────────── (schema-valid, kind, id, error kind, echo as the case says)
+ *   raw DEALER (NULL)  ──[request bytes]──▶ server ROUTER: handshake refused, nothing back, nothing run
  *
  * The Pharo server replays the same cases in STUIWireVectorsTest (pharo/src/STUI-Tests), from
  * STUIWireVectors, which scripts/pharo-wire-vectors.ts writes from the file; the last test here
@@ -126,6 +129,33 @@ describe.each(permissionSets.map((set) => ({ set, label: set === "null" ? "all p
     });
   },
 );
+
+describe(`wire vectors: a raw peer without the keys, ${EXTERNAL_ENDPOINT ? `against ${EXTERNAL_ENDPOINT}` : "against the reference server"}`, () => {
+  const clients = new ClientPool();
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    clients.closeAll();
+    await server?.close();
+  });
+
+  it("gets no reply to a case that an authenticated peer gets a result for, and the server runs nothing", async () => {
+    const vector = cases.find((c) => runnable(c) && c.permissions === undefined && c.expect.reply === "result")!;
+    if (!EXTERNAL_ENDPOINT) server = await startTestServer({ endpoint: uniqueEndpoint("tcp") });
+    const endpoint = EXTERNAL_ENDPOINT ?? server!.endpoint;
+    const messages = server?.requestCount;
+    const rejected = server?.securityStats().rejectedPeers;
+    const attacker = clients.open(endpoint, "dealer", { curve: false, receiveTimeoutMs: 500 });
+    await attacker.send(requestBytes(vector));
+    await expect(attacker.receiveFrames()).rejects.toMatchObject({ code: "EAGAIN" });
+    // The same bytes from an authenticated raw peer do get their reply: the silence is the handshake's.
+    const honest = clients.open(endpoint, "dealer");
+    expect(asJson(((await honest.request(requestBytes(vector))) as { id?: unknown }).id)).toStrictEqual(asJson(vector.expect.id));
+    if (server) {
+      expect(server.requestCount, "only the authenticated peer's message reached the server").toBe(messages! + 1);
+      await expect.poll(() => server!.securityStats().rejectedPeers, { timeout: 5000 }).toBeGreaterThan(rejected!);
+    }
+  });
+});
 
 describe("wire vectors: the Pharo replay", () => {
   it(`${PHARO_VECTORS_CLASS} holds exactly these cases (npm run generate writes it)`, () => {

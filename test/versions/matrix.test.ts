@@ -5,8 +5,9 @@
  *
  * The 1.0 client is test/fixtures/clients/1.0: real code that stui-codegen generated from the
  * released protocol/v1/releases/1.0.schema.json (kept fresh by generate:check), run on the same
- * client runtime (connectWith). Every cell runs the protocol tier through the generated client in
- * the version it negotiated, and every reply it accepts was checked by that client's own validators.
+ * client runtime (connectWith), which authenticates it with CURVE like any client (the test's
+ * STUI_HOME keys). Every cell runs the protocol tier through the generated client in the version it
+ * negotiated, and every reply it accepts was checked by that client's own validators.
  *
  *   client (1.0 | 1.1) ──session.create {protocolVersions}──▶ server (1.0 | 1.0+1.1)
  *                      ◀──{protocolVersion: best common}────
@@ -16,7 +17,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWith, isRemoteError, isStuiError, type GeneratedProtocol, type StuiClientControls } from "@stui/client";
 import * as newestProtocol from "@stui/client/protocol";
-import { startTestServer, uniqueAddress, type TestHandlers, type TestServer } from "@stui/testkit";
+import { clientKeysFor } from "@stui/client/keys";
+import { startTestServer, temporaryStuiHome, uniqueAddress, type TestHandlers, type TestServer } from "@stui/testkit";
 import * as released10 from "../fixtures/clients/1.0/index.js";
 
 /** Scripted Smalltalk for the matrix: a test double that evaluates nothing. */
@@ -121,9 +123,10 @@ describe.each(cells)("$client.label × $server.label × $mode", ({ client: under
     if (expected === "1.0") expect(info).not.toHaveProperty("security");
   });
 
-  it.runIf(expected === "1.1")("1.1: the security section is the server's own fact", async () => {
+  it.runIf(expected === "1.1")("1.1: the security section is the server's own fact (this client authenticated with CURVE)", async () => {
     const info = await client.system.info({ sections: ["security"] });
-    expect(info).toEqual({ security: { authentication: "none", rejectedPeers: 0 } });
+    expect(info).toEqual({ security: server.securityStats() });
+    expect(info.security).toMatchObject({ authentication: "curve" });
   });
 
   it.runIf(under.newest === "1.1" && expected === "1.0")("a 1.1 client on a 1.0 server: what only 1.1 has fails locally with EVERSION, nothing sent", async () => {
@@ -158,6 +161,48 @@ describe("a client that never opened a session", () => {
     } finally {
       await client.close();
       await server.close();
+    }
+  });
+});
+
+describe("the client generated from 1.0 authenticates through the same runtime (connectWith takes connect's curve and home)", () => {
+  //   1.0 client ──CURVE, keys of STUI_HOME────────▶ server: answers
+  //   1.0 client ──curve: false / another home's key──▶ server: nothing; ECONNECTION; no call
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ endpoint: await uniqueAddress("tcp") });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function pingWith(options: Parameters<typeof connectWith>[1]): Promise<{ client: Client; outcome: unknown }> {
+    const client = (await connectWith(released10 as GeneratedProtocol<unknown>, { endpoint: server.endpoint, timeoutMs: 2000, retries: 0, ...options })) as Client;
+    try {
+      return { client, outcome: await client.ping({ echo: "1.0" }).catch((e: unknown) => e) };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it("by default with this STUI home's client key, which the server authorizes", async () => {
+    const { client, outcome } = await pingWith({});
+    expect(outcome).toMatchObject({ echo: "1.0" });
+    expect(client.publicKey).toBe(clientKeysFor(server.endpoint).publicKey);
+  });
+
+  it("with curve: false, or the keys of another home, it gets nothing and the server runs nothing", async () => {
+    const other = temporaryStuiHome();
+    try {
+      const calls = server.calls.length;
+      for (const options of [{ curve: false as const }, { home: other.path }]) {
+        const { outcome } = await pingWith(options);
+        expect(isStuiError(outcome, "ECONNECTION"), String(outcome)).toBe(true);
+      }
+      expect(server.calls.length).toBe(calls);
+      await expect.poll(() => server.securityStats().rejectedPeers, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    } finally {
+      other.remove();
     }
   });
 });

@@ -4,9 +4,6 @@ import { ProtocolError } from "./protocol-error.js";
 /** What system.info's `security` section reports (protocol 1.1): a fact of the server, not of Smalltalk. */
 export type SecurityFacts = NonNullable<SystemInfoResult["security"]>;
 
-/** A server without authentication: any peer that reaches the endpoint may connect, and none is rejected. */
-export const NO_AUTHENTICATION = (): SecurityFacts => ({ authentication: "none", rejectedPeers: 0 });
-
 /** Every section of the schema's SystemInfoSection, in schema order. */
 const ALL_SECTIONS: readonly string[] = SystemInfoSection.anyOf.map((member) => String(member.const));
 /** What system.info answers when no sections are asked for: all but packages (the schema's description). */
@@ -16,8 +13,9 @@ type Handler = (params: SystemInfoParams, context: never) => SystemInfoResult | 
 
 /**
  * system.info as a server answers it: the `security` section from `facts` (the server's own
- * knowledge), every other section from the image — here, the test's handler. With no handler, a
- * request for image sections is an internalError, as for any Smalltalk command.
+ * knowledge — the reference server passes its securityStats(): how it authenticates, how many
+ * peers failed the handshake), every other section from the image — here, the test's handler.
+ * With no handler, a request for image sections is an internalError, as for any Smalltalk command.
  */
 export function withSecuritySection(handler: Handler | undefined, facts: () => SecurityFacts, noImage: string): Handler {
   return async (params, context) => {

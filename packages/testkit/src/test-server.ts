@@ -35,7 +35,7 @@ import { ServerSecurity, type Authentication, type SecurityStats } from "./serve
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
 import { allowedErrorKinds, check, errorReply, exceedsJsonDepth, negotiateVersion, readableId, toProblems } from "./wire.js";
 import { checkIn, permissionsIn, shapeError, shapeResult, withDefaultsIn } from "./versions.js";
-import { NO_AUTHENTICATION, withSecuritySection, type SecurityFacts } from "./security.js";
+import { withSecuritySection } from "./security.js";
 import type { VersionInfo } from "@stui/client/protocol";
 
 const packageJson = createRequire(import.meta.url)("../package.json") as { version: string };
@@ -84,8 +84,6 @@ export interface TestServerOptions {
    * version it names.
    */
   supportedVersions?: string[];
-  /** The facts system.info's `security` section reports; default: no authentication, nobody rejected. */
-  securityFacts?: () => SecurityFacts;
   /**
    * The generated version tables to serve from; default those of @stui/client/protocol. A test of a
    * new major passes tables generated from a scratch protocol/ (every served version, all majors).
@@ -233,7 +231,6 @@ class ReferenceServer implements TestServer {
   private readonly permissions: ReadonlySet<Permission>;
   private readonly callLogSize: number;
   private readonly now: () => number;
-  private readonly securityFacts: () => SecurityFacts;
   private readonly versions: Readonly<Record<string, VersionInfo>>;
   private readonly startedAt: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
@@ -246,7 +243,6 @@ class ReferenceServer implements TestServer {
     this.versions = options.tables?.VERSIONS ?? VERSIONS;
     this.supportedVersions = [...(options.supportedVersions ?? options.tables?.SERVED_VERSIONS ?? SERVED_VERSIONS)];
     if (this.supportedVersions.length === 0) throw new RangeError("supportedVersions must not be empty");
-    this.securityFacts = options.securityFacts ?? NO_AUTHENTICATION;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.cache = new ReplyCache(options.replyCacheSize ?? 1000);
     this.handlers = { ...(options.handlers ?? {}) };
@@ -465,7 +461,7 @@ class ReferenceServer implements TestServer {
 
     const custom = this.handlers[method] as AnyHandler | undefined;
     const builtIn = method === "system.info"
-      ? (withSecuritySection(custom as never, this.securityFacts, NO_IMAGE(method)) as AnyHandler)
+      ? (withSecuritySection(custom as never, () => this.securityStats(), NO_IMAGE(method)) as AnyHandler)
       : BUILT_IN[method];
     const handler = method === "system.info" ? builtIn : custom ?? builtIn;
     let who: CallRecord["handler"] = custom ? "test" : builtIn ? "builtIn" : "none";
