@@ -9,9 +9,9 @@
 
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { stuiHome } from "@stui/client/keys";
 import { BundleCache, sha256 } from "./bundle-cache.js";
 import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
-import { stuiHome } from "./home.js";
 import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
 const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));

@@ -265,7 +265,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
-  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("./home.js"), import("./isolation.js")]);
+  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
   const isolation = isolationPreference();
   try {
     resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());

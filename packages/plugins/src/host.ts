@@ -7,12 +7,12 @@
 //   Pharo ◀──ZeroMQ── @stui/client ◀── broker.ts: grants, own sessions only ◀┘
 
 import path from "node:path";
+import { stuiHome } from "@stui/client/keys";
 import { PermissionBroker, type Denial } from "./broker.js";
 import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js";
 import { firstPing, type Connector, type HostConnection } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
-import { stuiHome } from "./home.js";
 import type { ChildMessage, SerializedError } from "./ipc.js";
 import { detectIsolation, isolationWarning, type Isolation, type IsolationPreference, type PathGrant } from "./isolation.js";
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
-import { stuiHome } from "./home.js";
+import { stuiHome } from "@stui/client/keys";
 import { firstPing, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
