@@ -23,7 +23,7 @@ import * as zmq from "zeromq";
 import { clientKeysFor } from "@stui/client/keys";
 import { connect, connectWith, type CurveKeys, type GeneratedProtocol, type StuiClient, type StuiClientControls } from "@stui/client";
 import { PROTOCOL_VERSION, type SystemInfoResult } from "@stui/client/protocol";
-import type { TestHandlers } from "@stui/testkit";
+import { startTestServer, type TestHandlers } from "@stui/testkit";
 import * as released10 from "../fixtures/clients/1.0/index.js";
 import {
   ClientPool,
@@ -148,6 +148,20 @@ describe.each(targetPlans(TRANSPORTS))("authentication: $label", ({ transport })
       expect(closedByServer, "the server should hang up on a peer that cannot authenticate").toBe(true);
       return { answered: received.includes(Buffer.from("jsonrpc")) };
     });
+  });
+
+  it.runIf(transport === "tcp")("control: the same hand-written ZMTP peer does get its reply from a server without authentication", async () => {
+    // Proves the raw peer above is a real client: its silence there is the handshake's doing.
+    const plain = await startTestServer({ endpoint: "tcp://127.0.0.1:*", authentication: "none" });
+    try {
+      const { host, port } = hostAndPort(plain.endpoint);
+      const request = JSON.stringify(envelope("ping", { echo: "raw" }));
+      const { received } = await rawZmtpRequest(host, port, request, SILENCE_MS);
+      expect(received.toString("latin1")).toContain('"echo":"raw"');
+      expect(plain.callsOf("ping")).toHaveLength(1);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("still answers its authorized clients after all that", async () => {

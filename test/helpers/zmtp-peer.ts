@@ -1,12 +1,18 @@
 /**
  * A peer that is not a ZeroMQ socket at all: a plain TCP connection that speaks ZMTP 3.0 by hand
- * (RFC 23) with the NULL mechanism — greeting, READY as a DEALER, then one request — the way an
- * attacker's script would, bypassing any library. A server that authenticates must give it
- * nothing: at most its own greeting (64 bytes, sent before it knows who is calling), never a reply.
+ * (RFC 23) with the NULL mechanism — greeting and READY as a DEALER, then, once the server's
+ * greeting and READY have come (the handshake is complete; libzmq drops a peer that sends a
+ * message before that), one request — the way an attacker's script would, bypassing any library.
+ * A server that authenticates must give it nothing: at most its own greeting (64 bytes, sent
+ * before it knows who is calling), never a reply. A server without authentication answers it
+ * (the control that proves this peer is real).
  *
- *   raw TCP ──greeting(NULL)──▶ server
- *           ◀─greeting(CURVE)── (then the server closes: mechanism mismatch)
- *           ──READY, request──▶ (never read)
+ *   raw TCP ──greeting(NULL), READY──▶ server (CURVE)
+ *           ◀─greeting(CURVE)──────── (then the server closes: mechanism mismatch)
+ *           ──request──▶              (sent anyway, as an attacker would; never read)
+ *
+ *   raw TCP ──greeting(NULL), READY──▶ server (none)
+ *           ◀─greeting(NULL), READY── ──request──▶ ◀─reply──
  */
 import { connect } from "node:net";
 
@@ -41,15 +47,42 @@ export interface RawZmtpResult {
   closedByServer: boolean;
 }
 
-/** Connects to host:port, speaks ZMTP as a NULL-mechanism DEALER, sends `payload`, and listens for `waitMs`. */
+/** Whether `bytes` hold a whole greeting and then at least one whole frame (the server's READY). */
+function greetingAndCommand(bytes: Buffer): boolean {
+  if (bytes.length < 66) return false;
+  const flags = bytes[64]!;
+  const long = (flags & 0x02) !== 0;
+  if (long && bytes.length < 73) return false;
+  const size = long ? Number(bytes.readBigUInt64BE(65)) : bytes[65]!;
+  return bytes.length >= (long ? 73 : 66) + size;
+}
+
+/** The mechanism a 64-byte greeting names. */
+function mechanismOf(greetingBytes: Buffer): string {
+  return greetingBytes.subarray(12, 32).toString("ascii").replace(/\0+$/, "");
+}
+
+/**
+ * Connects to host:port, speaks ZMTP as a NULL-mechanism DEALER, sends `payload` once the server
+ * has greeted it (after its READY when the server speaks NULL too; at once when it does not), and
+ * listens for `waitMs`.
+ */
 export function rawZmtpRequest(host: string, port: number, payload: string, waitMs: number): Promise<RawZmtpResult> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let closedByServer = false;
+    let sent = false;
     const socket = connect({ host, port }, () => {
-      socket.write(Buffer.concat([greeting("NULL"), readyCommand("DEALER"), frame(0x01, Buffer.alloc(0)), frame(0x00, Buffer.from(payload, "utf8"))]));
+      socket.write(Buffer.concat([greeting("NULL"), readyCommand("DEALER")]));
     });
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk) => {
+      chunks.push(chunk);
+      const received = Buffer.concat(chunks);
+      if (sent || received.length < 64) return;
+      if (mechanismOf(received) === "NULL" && !greetingAndCommand(received)) return;
+      sent = true;
+      socket.write(Buffer.concat([frame(0x01, Buffer.alloc(0)), frame(0x00, Buffer.from(payload, "utf8"))]));
+    });
     socket.on("error", (error) => {
       // A reset after the server gave up on us is the server closing: that is the expected end.
       if ((error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as NodeJS.ErrnoException).code === "EPIPE") closedByServer = true;
