@@ -2,13 +2,15 @@
 // file must not appear through a symlink in a write grant, in /dev/shm or as a trace log, and
 // grants that would open the STUI home are refused before anything runs.
 
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { KEY_FILES, ensureKeys, readKeyPair } from "@stui/client/keys";
 import { GrantError } from "../../packages/plugins/src/fs-grants.js";
+import { ISOLATION_PREFERENCES, detectIsolation, type IsolationPreference } from "../../packages/plugins/src/isolation.js";
 import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir } from "./harness.js";
 
-/** A STUI home holding a client key, as server authentication keeps one. */
+/** A STUI home holding a stand-in secret in a folder of its own (the real key files, made by ensureKeys, are attacked below). */
 function homeWithKey(): { home: string; key: string; secret: string } {
   const home = tempDir("stui-sec-home-");
   const secret = `SECRET-KEY-${Math.random().toString(36).slice(2)}`;
@@ -49,6 +51,40 @@ describe("the STUI home", () => {
       expect(r.stdout + r.stderr).not.toContain(secret);
     });
   }
+
+  // Every isolation this machine can give (not only the one `stui run` picks), with the network
+  // stubs off: the STUI home's real client secret key, as @stui/client/keys writes it, must not
+  // be readable by the script — not by stat, read, listing, /proc, Node's internal fs binding or a
+  // shell — and never appear in anything the run printed. Where there are namespaces (full,
+  // partial) it must not even exist for the script with the permission model off too: the home
+  // is not mounted (full) or hidden under an empty tmpfs (partial).
+  const levels = (ISOLATION_PREFERENCES.filter((p) => p !== "auto") as IsolationPreference[]).flatMap((preference) => {
+    try {
+      return [{ preference, level: detectIsolation(preference).level }];
+    } catch {
+      return []; // not available on this machine (level.test.ts says which level CI must have)
+    }
+  });
+  const keyCases = levels.flatMap(({ preference, level }) => [
+    { preference, level, layers: "network stubs off", testLayers: { permissionModel: true, stubs: false } },
+    ...(level === "none" ? [] : [{ preference, level, layers: "network stubs and permission model off", testLayers: OS_ALONE }]),
+  ]);
+  it.each(keyCases)("[isolation: $level ($preference), $layers] the client secret key is not visible", async ({ preference, level, testLayers }) => {
+    const home = tempDir("stui-sec-home-");
+    ensureKeys(home);
+    const key = path.join(home, KEY_FILES.clientSecret);
+    const secret = readKeyPair(home, "client").secretKey;
+    expect(readFileSync(key, "utf8")).toContain(secret); // the file is really there, outside
+    const r = await runHostile(hostile("read-keys.ts"), { home, isolation: preference, args: [home, key], testLayers });
+    expect(r.summary.isolation?.level).toBe(level);
+    const seen = results(r.stdout);
+    expect(Object.keys(seen)).toEqual(["stat", "read", "list", "proc-self-root", "proc-1-root", "binding", "cat"]);
+    // At level partial with the permission model off the home itself is there, as an empty tmpfs:
+    // listing it may succeed, and must show nothing.
+    for (const [label, result] of Object.entries(seen)) expect(`${label}: ${result}`).not.toMatch(label === "list" ? /: OPEN .+/ : /: OPEN/);
+    expect(seen["stat"]).toBe(testLayers.permissionModel ? "ERR_ACCESS_DENIED" : "ENOENT");
+    expect(r.stdout + r.stderr + r.log.join("\n")).not.toContain(secret);
+  });
 
   it(at("a read or write grant that contains the home, or lies in it, is refused before anything runs"), async () => {
     const { home } = homeWithKey();

@@ -2,7 +2,14 @@
 // listeners on the host must accept nothing, a UDP "DNS server" must receive nothing, and a
 // port the script listened on must not be reachable from the host.
 //
-//   hostile script ──(raw TCP / ZMTP, tcp_wrap, worker, python3)──╳──▶ reference server, listener
+// The servers authenticate (CURVE), so hand-written ZMTP without a key would be ignored by them
+// anyway: the sandbox must hold on its own. So every attack on a server is made twice, against an
+// authenticated server and against one started with authentication "none" (loopback only), which
+// answers anyone who reaches it; the control shows the same script, unsandboxed, does get an
+// answer from the no-auth server (the attack is real) and nothing from the authenticated one.
+//
+//   hostile script ──(raw TCP / ZMTP, tcp_wrap, worker, python3)──╳──▶ servers (curve, none), listener
+//   unsandboxed control ──ZMTP/NULL──▶ server (none): answer;  ──▶ server (curve): nothing
 //   host test ──connect──╳──▶ the port the script "listens" on
 
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
@@ -26,59 +33,93 @@ async function tcpCounter(): Promise<Counter> {
   return counter;
 }
 
-let tcpServer: TestServer;
-let ipcServer: TestServer;
+/** The servers the scripts attack: one of each authentication, over tcp and over ipc. */
+const AUTHENTICATIONS = ["curve", "none"] as const;
+type Servers = Record<(typeof AUTHENTICATIONS)[number], TestServer>;
+let tcpServers: Servers;
+let ipcServers: Servers;
 let listener: Counter;
 
+async function serversOn(endpoint: (authentication: string) => string): Promise<Servers> {
+  const [curve, none] = await Promise.all(AUTHENTICATIONS.map((authentication) => startTestServer({ endpoint: endpoint(authentication), authentication })));
+  return { curve: curve!, none: none! };
+}
+
 beforeAll(async () => {
-  tcpServer = await startTestServer({ endpoint: "tcp://127.0.0.1:*" });
-  ipcServer = await startTestServer({ endpoint: `ipc://${path.join(tempDir(), "stui.sock")}` });
+  tcpServers = await serversOn(() => "tcp://127.0.0.1:*");
+  const dir = tempDir();
+  ipcServers = await serversOn((authentication) => `ipc://${path.join(dir, `stui-${authentication}.sock`)}`);
   listener = await tcpCounter();
 });
 afterAll(async () => {
-  await tcpServer.close();
-  await ipcServer.close();
+  for (const server of [...Object.values(tcpServers ?? {}), ...Object.values(ipcServers ?? {})]) await server.close();
   await new Promise((r) => listener.server.close(r));
 });
 
-const tcpPort = (): string => new URL(tcpServer.endpoint.replace("tcp://", "http://")).port;
-const ipcPath = (): string => ipcServer.endpoint.slice("ipc://".length);
+const tcpPort = (server: TestServer): string => new URL(server.endpoint.replace("tcp://", "http://")).port;
+const ipcPath = (server: TestServer): string => server.endpoint.slice("ipc://".length);
 
 describe("raw sockets to the STUI server, past the host", () => {
   for (const [config, layers] of [["production", undefined], ["OS alone", OS_ALONE]] as const) {
     const name = config === "production" ? at : atOsAlone;
-    it.skipIf(config === "OS alone" && !FULL)(name("ZMTP over raw TCP reaches neither the server (tcp) nor a listener"), async () => {
-      const before = tcpServer.requestCount;
-      const accepted = listener.accepted;
-      const r = await runHostile(hostile("raw-zmtp.ts"), { args: [tcpPort(), String(listener.port)], testLayers: layers });
-      expect(r.summary.isolation?.level).toBe(ISOLATION.level);
-      const seen = results(r.stdout);
-      expect(Object.keys(seen)).toEqual(["zmtp", "tcp", "tcp_wrap", "worker", "python3"]);
-      for (const [label, result] of Object.entries(seen)) expect(`${label}: ${result}`).not.toMatch(/: OPEN/);
-      expect(tcpServer.requestCount).toBe(before);
-      expect(listener.accepted).toBe(accepted);
-    });
+    for (const authentication of AUTHENTICATIONS) {
+      it.skipIf(config === "OS alone" && !FULL)(name(`ZMTP over raw TCP reaches neither the server (tcp, authentication ${authentication}) nor a listener`), async () => {
+        const server = tcpServers[authentication];
+        const before = server.requestCount;
+        const rejected = server.securityStats().rejectedPeers;
+        const accepted = listener.accepted;
+        const r = await runHostile(hostile("raw-zmtp.ts"), { args: [tcpPort(server), String(listener.port)], testLayers: layers });
+        expect(r.summary.isolation?.level).toBe(ISOLATION.level);
+        const seen = results(r.stdout);
+        expect(Object.keys(seen)).toEqual(["zmtp", "tcp", "tcp_wrap", "worker", "python3"]);
+        for (const [label, result] of Object.entries(seen)) expect(`${label}: ${result}`).not.toMatch(/: OPEN/);
+        expect(server.requestCount).toBe(before);
+        // Not even a handshake reached it: the connection never left the sandbox.
+        expect(server.securityStats().rejectedPeers).toBe(rejected);
+        expect(listener.accepted).toBe(accepted);
+      });
 
-    it.skipIf(config === "OS alone" && !FULL)(name("ZMTP over the server's ipc:// socket file does not reach it"), async () => {
-      const before = ipcServer.requestCount;
-      const r = await runHostile(hostile("raw-zmtp.ts"), { args: [ipcPath(), String(listener.port)], testLayers: layers });
-      expect(results(r.stdout).zmtp).toBeDefined();
-      expect(results(r.stdout).zmtp).not.toMatch(/^OPEN/);
-      expect(ipcServer.requestCount).toBe(before);
-    });
+      it.skipIf(config === "OS alone" && !FULL)(name(`ZMTP over the server's ipc:// socket file does not reach it (authentication ${authentication})`), async () => {
+        const server = ipcServers[authentication];
+        const before = server.requestCount;
+        const rejected = server.securityStats().rejectedPeers;
+        const r = await runHostile(hostile("raw-zmtp.ts"), { args: [ipcPath(server), String(listener.port)], testLayers: layers });
+        expect(results(r.stdout).zmtp).toBeDefined();
+        expect(results(r.stdout).zmtp).not.toMatch(/^OPEN/);
+        expect(server.requestCount).toBe(before);
+        expect(server.securityStats().rejectedPeers).toBe(rejected);
+      });
+    }
   }
 
   // Proves the hostile script is real: unisolated, its hand-written ZMTP gets an answer from the
-  // reference server (which accepts unauthenticated peers on this branch; with CURVE on, this
-  // control would see the server ignore it instead) and its TCP reaches the listener.
-  it("control: with no isolation and no inner layers, the same script does reach the server and the listener", async () => {
-    const before = tcpServer.requestCount;
+  // server that runs without authentication, and its TCP reaches the listener. The same bytes to
+  // the authenticated server get nothing and are counted as a rejected peer: CURVE holds even
+  // where the sandbox is not there (the second, independent boundary).
+  it("control: with no isolation and no inner layers, the same script reaches the no-auth server (tcp and ipc) and the listener, and is refused by the authenticated one", async () => {
+    const plain = tcpServers.none;
+    const before = plain.requestCount;
     const accepted = listener.accepted;
-    const r = await runHostile(hostile("raw-zmtp.ts"), { args: [tcpPort(), String(listener.port)], isolation: "permission-model", testLayers: OS_ALONE });
+    const r = await runHostile(hostile("raw-zmtp.ts"), { args: [tcpPort(plain), String(listener.port)], isolation: "permission-model", testLayers: OS_ALONE });
     expect(results(r.stdout).zmtp).toMatch(/^OPEN server answered \{"jsonrpc":"2.0"/);
-    expect(tcpServer.requestCount).toBeGreaterThan(before);
+    expect(plain.requestCount).toBeGreaterThan(before);
     expect(results(r.stdout).tcp).toBe("OPEN connected");
     expect(listener.accepted).toBeGreaterThan(accepted);
+
+    const plainIpc = ipcServers.none;
+    const ipcBefore = plainIpc.requestCount;
+    const overIpc = await runHostile(hostile("raw-zmtp.ts"), { args: [ipcPath(plainIpc), String(listener.port)], isolation: "permission-model", testLayers: OS_ALONE });
+    expect(results(overIpc.stdout).zmtp).toMatch(/^OPEN server answered \{"jsonrpc":"2.0"/);
+    expect(plainIpc.requestCount).toBeGreaterThan(ipcBefore);
+
+    const secured = tcpServers.curve;
+    const securedBefore = secured.requestCount;
+    const rejected = secured.securityStats().rejectedPeers;
+    const refused = await runHostile(hostile("raw-zmtp.ts"), { args: [tcpPort(secured), String(listener.port)], isolation: "permission-model", testLayers: OS_ALONE });
+    expect(results(refused.stdout).zmtp).toBeDefined();
+    expect(results(refused.stdout).zmtp).not.toMatch(/^OPEN/);
+    expect(secured.requestCount).toBe(securedBefore);
+    await until(() => secured.securityStats().rejectedPeers > rejected, "the authenticated server to count the refused handshake");
   });
 });
 

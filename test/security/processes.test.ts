@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
-import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir, until } from "./harness.js";
+import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, until } from "./harness.js";
 
 const alive = (pid: number): boolean => {
   try {
@@ -114,8 +114,10 @@ describe("the child dies with the host", () => {
   };
 
   it.runIf(process.platform === "linux")(at("SIGKILL to `stui run` takes its sandboxed script with it"), async () => {
+    // STUI_HOME stays the test file's own temporary home, whose client key the server authorizes:
+    // with a fresh home the first ping would fail the handshake and end the run, racing the script.
     const host = spawn(process.execPath, [STUI_BIN, "run", hostile("hang.ts")], {
-      env: { ...process.env, STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-sec-home-") },
+      env: { ...process.env, STUI_ENDPOINT: server.endpoint },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
