@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { startTestServer, temporaryStuiHome, type TemporaryStuiHome, type TestServer } from "@stui/testkit";
-import { connect, isStuiError, type StuiClient } from "./index.js";
+import { connect, isAuthenticationError, isStuiError, type StuiClient } from "./index.js";
 import { KEY_FILES, clientKeysFor, readKeyPair } from "./keys/index.js";
 import { caught } from "./test-support.js";
 
@@ -54,6 +54,7 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const error = await caught(client.openSession());
     expect(performance.now() - started).toBeLessThan(5_000); // the refusal, not the 10 s timeout × 3
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
+    expect(isAuthenticationError(error) && error.reason).toBe("refused");
     const message = (error as Error).message;
     expect(message).toContain(`session.create: no answer from ${server.endpoint}: the server refused this client's key`);
     expect(message).toContain("is this client's key authorized?");
@@ -72,6 +73,7 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const error = await caught(client.ping());
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
+    expect(isAuthenticationError(error) && error.reason).toBe("handshake");
     expect((error as Error).message).toMatch(/ping: no answer from .*: the CURVE handshake failed .* is the server key right\? It came from the curve option of connect\(\)/);
     expect(server.requestCount).toBe(0);
   });
@@ -81,6 +83,7 @@ describe.each(MODES)("authentication, %s", (mode) => {
     const client = await open({ endpoint: server.endpoint, mode, timeoutMs: 10_000, curve: false });
     const error = await caught(client.ping());
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
+    expect(isAuthenticationError(error) && error.reason).toBe("handshake");
     // libzmq reports a mechanism mismatch, or only that the server hung up: both messages say why.
     expect((error as Error).message).toContain("this client connected without keys (curve: false)");
     expect(client.publicKey).toBeUndefined();
@@ -106,7 +109,17 @@ describe("keys the client cannot use", () => {
     chmodSync(secret, 0o604);
     const error = await caught(connect({ endpoint: "tcp://127.0.0.1:1", home: home.path }));
     expect(isStuiError(error, "ECONNECTION")).toBe(true);
+    expect(isAuthenticationError(error) && error.reason).toBe("keys");
     expect((error as Error).message).toContain(`cannot use this client's keys: permissions 0604 for ${secret} are too open`);
     expect((error as Error).message).not.toContain(secretKey);
+  });
+});
+
+describe("no server at all", () => {
+  it("is ECONNECTION but not an authentication error: nothing answered, so nothing refused the key", async () => {
+    const client = await open({ endpoint: "tcp://127.0.0.1:1", timeoutMs: 300, retries: 0 });
+    const error = await caught(client.ping());
+    expect(isStuiError(error, "ECONNECTION") || isStuiError(error, "ETIMEOUT")).toBe(true);
+    expect(isAuthenticationError(error)).toBe(false);
   });
 });

@@ -7,7 +7,8 @@ import type { ErrorDataByKind, ErrorKind, ValidationProblem } from "./gen/index.
  * - `ECONNECTION` the server cannot be reached, the endpoint is unusable, or the connection was lost
  *                 while a call that is not safe to re-send was in flight (it may or may not have run);
  *                 also when the security handshake failed (the server refused this client's key, the
- *                 server key is wrong, one side does not use CURVE) or this client's keys are unusable.
+ *                 server key is wrong, one side does not use CURVE) or this client's keys are unusable:
+ *                 then it is a {@link StuiAuthenticationError} (see isAuthenticationError).
  * - `EPROTOCOL`   the server's reply is not valid STUI protocol (bad JSON, bad envelope, wrong id,
  *                 a result that does not match the command's result schema, an oversized reply).
  * - `EVALIDATION` our own params (or method name) are invalid; nothing was sent. Carries `problems`.
@@ -133,6 +134,31 @@ export class StuiVersionError extends StuiError {
   }
 }
 
+/** Why a {@link StuiAuthenticationError} happened. */
+export type AuthenticationFailure =
+  /** The server refused this client's key (its ZAP handler said no): authorize it on the server. */
+  | "refused"
+  /** The CURVE handshake failed otherwise: a wrong server key, CURVE on one side only. */
+  | "handshake"
+  /** This client's own keys cannot be used (a file too open, malformed, not creatable). */
+  | "keys";
+
+/**
+ * ECONNECTION because of authentication, not because no server is there: a server answered the
+ * connection but would not let this client in, or this client's keys cannot be used. `reason`
+ * says which; the message says what to check. Neither holds a secret key.
+ */
+export class StuiAuthenticationError extends StuiError {
+  declare readonly code: "ECONNECTION";
+  readonly reason: AuthenticationFailure;
+
+  constructor(reason: AuthenticationFailure, message: string, context: StuiErrorContext = {}) {
+    super("ECONNECTION", message, context);
+    this.name = "StuiAuthenticationError";
+    this.reason = reason;
+  }
+}
+
 /** The error class each code comes as. */
 export interface StuiErrorByCode {
   ETIMEOUT: StuiError;
@@ -167,4 +193,12 @@ export function isStuiError<C extends StuiErrorCode = StuiErrorCode>(e: unknown,
  */
 export function isRemoteError<K extends ErrorKind = ErrorKind>(e: unknown, kind?: K): e is StuiRemoteError<K> {
   return e instanceof StuiRemoteError && (kind === undefined || e.kind === kind);
+}
+
+/**
+ * True when `e` is an ECONNECTION that authentication caused (a refused key, a failed CURVE
+ * handshake, unusable keys of this client), not a missing server.
+ */
+export function isAuthenticationError(e: unknown): e is StuiAuthenticationError {
+  return e instanceof StuiAuthenticationError;
 }

@@ -34,12 +34,15 @@ export {
 } from "./client.js";
 export {
   StuiError,
+  StuiAuthenticationError,
   StuiRemoteError,
   StuiValidationError,
   StuiVersionError,
   STUI_ERROR_CODES,
   isStuiError,
   isRemoteError,
+  isAuthenticationError,
+  type AuthenticationFailure,
   type StuiErrorCode,
   type StuiErrorByCode,
   type StuiErrorContext,

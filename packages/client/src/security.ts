@@ -13,7 +13,7 @@
  * handshake's own events: these turn them into a sentence, never into anything secret.
  */
 import { StuiKeyError, clientKeysFor } from "./keys/index.js";
-import { StuiError } from "./errors.js";
+import { StuiAuthenticationError } from "./errors.js";
 
 /** CURVE keys for a connection, Z85 text (40 characters each). */
 export interface CurveKeys {
@@ -47,7 +47,7 @@ export function resolveSecurity(endpoint: string, option: CurveKeys | false | un
     return { curve: { serverKey, publicKey, secretKey }, serverKeySource };
   } catch (cause) {
     const what = cause instanceof StuiKeyError ? cause.message : `cannot prepare the STUI home: ${(cause as Error).message}`;
-    throw new StuiError("ECONNECTION", `cannot use this client's keys: ${what}`, { endpoint, cause });
+    throw new StuiAuthenticationError("keys", `cannot use this client's keys: ${what}`, { endpoint, cause });
   }
 }
 
@@ -100,7 +100,11 @@ function detail(failure: HandshakeFailure): string {
   }
 }
 
-/** The error of a call that got no answer because the handshake failed (ECONNECTION: the server was never reached as a server). */
-export function handshakeError(failure: HandshakeFailure, security: ClientSecurity, context: { method: string; requestId: string; endpoint: string }): StuiError {
-  return new StuiError("ECONNECTION", `${context.method}: no answer from ${context.endpoint}: ${describeHandshakeFailure(failure, security)}`, context);
+/**
+ * The error of a call that got no answer because the handshake failed (ECONNECTION, as a
+ * StuiAuthenticationError: something answered at the endpoint, but never as a server to this client).
+ */
+export function handshakeError(failure: HandshakeFailure, security: ClientSecurity, context: { method: string; requestId: string; endpoint: string }): StuiAuthenticationError {
+  const reason = failure.kind === "auth" && security.curve ? "refused" : "handshake";
+  return new StuiAuthenticationError(reason, `${context.method}: no answer from ${context.endpoint}: ${describeHandshakeFailure(failure, security)}`, context);
 }

@@ -312,12 +312,19 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
     }
     const summary = await runScript({ ...base, signal: interrupt.signal });
-    if (summary.status === "unreachable") io.err(`stui: is a STUI server running at ${endpoint}? (set --endpoint or STUI_ENDPOINT)`);
+    if (summary.status === "unreachable") io.err(unreachableHint(summary, endpoint));
     if (json) io.out(JSON.stringify({ ...summary, endpoint }));
     return summary.exitCode;
   } finally {
     process.off("SIGINT", onSigint);
   }
+}
+
+/** The line after the host's own message when the server was not reached: a missing server, or a key problem. */
+function unreachableHint(summary: { error?: { authentication?: true } }, endpoint: string): string {
+  return summary.error?.authentication
+    ? `stui: the connection to ${endpoint} failed on authentication: a key problem, not a missing server (this machine's keys: stui keys)`
+    : `stui: is a STUI server running at ${endpoint}? (set --endpoint or STUI_ENDPOINT)`;
 }
 
 async function replCommand(argv: string[], io: CliIo): Promise<number> {

@@ -14,6 +14,15 @@ export interface HostConnection extends Transport {
 export type Connector = () => Promise<HostConnection>;
 
 /**
+ * Whether a connection error is @stui/client's StuiAuthenticationError (by name: this module does
+ * not load the client): a server was there but did not let this client in, or this machine's keys
+ * cannot be used. A key problem, not a missing server.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === "StuiAuthenticationError";
+}
+
+/**
  * The host's first ping: `limitMs` bounds every attempt together (the client re-sends a timed-out
  * ping; the signal stops them all). When the time runs out the client says only "ping aborted",
  * so that becomes "no answer to ping within <limitMs> ms" for the user.

@@ -26,6 +26,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    script error (the script threw, rejected or exited non-zero)
   2    usage error (bad command line)
   3    permission denied (a call needed a permission that was not granted)
-  4    server unreachable (no STUI server answered at the endpoint)
+  4    server unreachable (no STUI server answered at the endpoint, or it did not let this
+       client in: then stderr says it is a key problem)
   124  timeout (the script ran longer than --timeout and was killed)
   130  interrupted (Ctrl-C)`;

@@ -10,7 +10,7 @@ import path from "node:path";
 import { stuiHome } from "@stui/client/keys";
 import { PermissionBroker, type Denial } from "./broker.js";
 import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js";
-import { firstPing, type Connector, type HostConnection } from "./connection.js";
+import { firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
 import type { ChildMessage, SerializedError } from "./ipc.js";
@@ -72,7 +72,8 @@ export interface RunSummary {
   denied: Denial[];
   sessionsOpened: number;
   sessionsClosedByHost: number;
-  error?: { message: string; code?: string; kind?: string };
+  /** `authentication`: the server did not let this client in, or its keys cannot be used (status unreachable). */
+  error?: { message: string; code?: string; kind?: string; authentication?: true };
   /** The script's source files (for --watch; without the host's runtime); empty when the build failed. */
   inputs: string[];
   bundleCached?: boolean;
@@ -333,13 +334,18 @@ function verdict(run: Run, o: Observed): RunSummary {
     return finish(status);
   };
   if (o.exit.startError) return fail(`could not start the sandbox: ${o.exit.startError}`);
-  if (o.unreachable) return fail(`server unreachable: ${o.unreachable.message}`, "unreachable");
+  if (o.unreachable) {
+    const status = fail(`server unreachable: ${o.unreachable.message}`, "unreachable");
+    if (isAuthenticationFailure(o.unreachable)) summary.error = { ...summary.error!, code: "ECONNECTION", authentication: true };
+    return status;
+  }
   if (o.exit.channelError) return fail(`the script broke its channel to the host and was ended: ${o.exit.channelError}`);
   if (o.refusedPlugin) return fail(o.refusedPlugin);
   if (reported) {
     if (o.broker.sawDenial(reported)) return finish("permissionDenied");
     if (reported.code === "ECONNECTION" && o.broker.connectionFailed) {
       log(`stui: server unreachable: ${o.broker.connectionFailed.message}`);
+      if (isAuthenticationFailure(o.broker.connectionFailed)) summary.error = { ...summary.error!, authentication: true };
       return finish("unreachable");
     }
     log(formatScriptError(reported));

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
 import { stuiHome } from "@stui/client/keys";
-import { firstPing, type Connector } from "./connection.js";
+import { firstPing, isAuthenticationFailure, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
 export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
@@ -155,7 +155,11 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
     await firstPing(conn, options.connectTimeoutMs ?? 5000);
   } catch (error) {
     await conn?.close().catch(() => undefined);
-    err(`stui: server unreachable at ${options.endpoint}: ${(error as Error).message}`);
+    err(
+      isAuthenticationFailure(error)
+        ? `stui: the connection to ${options.endpoint} failed on authentication (a key problem, not a missing server): ${(error as Error).message}`
+        : `stui: server unreachable at ${options.endpoint}: ${(error as Error).message}`,
+    );
     return EXIT.unreachable;
   }
   const api: StuiApi = createApi(conn);

@@ -80,6 +80,28 @@ describe("server unreachable", () => {
     expect(r.code).toBe(EXIT.unreachable);
     expect(r.stderr).toContain(endpoint);
     expect(r.stderr).toContain("no answer to ping within 500 ms");
+    expect(r.stderr).toContain(`stui: is a STUI server running at ${endpoint}?`);
+    expect(r.stderr).not.toContain("failed on authentication");
+  });
+
+  it("stui run with a key the server does not authorize exits 4 and reads as a key problem, not a missing server", async () => {
+    //   stui (a home the server does not know) ──CURVE──▶ server: ZAP 400 / wrong server key ──▶ nothing
+    const stranger = tempDir("stui-home-stranger-");
+    const calls = server.calls.length;
+    const r = await stui(["run", "examples/hello.ts", "--allow-all"], { env: { ...env, STUI_HOME: stranger, STUI_CONNECT_TIMEOUT_MS: "3000" } });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toMatch(/stui: server unreachable: ping: no answer from .*CURVE handshake failed/);
+    expect(r.stderr).toContain(`stui: the connection to ${server.endpoint} failed on authentication: a key problem, not a missing server`);
+    expect(r.stderr).not.toContain("is a STUI server running");
+    expect(server.calls.length).toBe(calls);
+    const json = await stui(["run", "examples/hello.ts", "--allow-all", "--json"], { env: { ...env, STUI_HOME: stranger, STUI_CONNECT_TIMEOUT_MS: "3000" } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: "unreachable", exitCode: EXIT.unreachable, error: { code: "ECONNECTION", authentication: true } });
+  });
+
+  it("stui repl with a key the server does not authorize exits 4 and says it is a key problem", async () => {
+    const r = await stui(["repl"], { env: { ...env, STUI_HOME: tempDir("stui-home-stranger-"), STUI_CONNECT_TIMEOUT_MS: "3000" }, input: "3 + 4\n" });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toContain(`stui: the connection to ${server.endpoint} failed on authentication (a key problem, not a missing server)`);
   });
 
   it("stui repl exits 4", async () => {
