@@ -165,6 +165,38 @@ describe("the fixture's generated Pharo package", () => {
   });
 });
 
+describe("shapes the fixture does not have", () => {
+  /** The mini schema plus a command `thing`, whose name is also the namespace of thing.look, taking anyOf params. */
+  const withCallableNamespace = () => {
+    const s = JSON.parse(fixtureText);
+    s.$defs.ThingParams = {
+      description: "Params of thing: at least one of a and b.",
+      type: "object",
+      properties: { a: { type: "string" }, b: { type: "string" } },
+      anyOf: [{ required: ["a"] }, { required: ["b"] }],
+      additionalProperties: false,
+      examples: [{ a: "x" }],
+    };
+    s["x-stui-commands"].thing = { ...s["x-stui-commands"]["thing.look"], description: "A thing itself.", params: { $ref: "#/$defs/ThingParams" } };
+    return generate(parseProtocolSchema(JSON.stringify(s), "x.json"), facts());
+  };
+
+  it("writes anyOf of required members as an at-least-one check in the Pharo validator", () => {
+    const validator = withCallableNamespace().files.get("pharo/src/STUI-Protocol/STUIProtocolValidator.class.st")!;
+    expect(validator).toContain("(#( 'a' 'b' ) count: [ :name1 | value includesKey: name1 ]) >= 1");
+    expect(validator).toContain("must have at least one of: a, b");
+  });
+
+  it("makes a command whose name is also a namespace callable, holding the namespace's commands", () => {
+    const client = withCallableNamespace().files.get("packages/client/src/gen/client.ts")!;
+    const api = client.slice(client.indexOf(`"thing": {`), client.indexOf("export function createApi"));
+    expect(api).toContain("\n    (params: ThingParams, options?: CallOptions): Promise<ThingLookResult>;\n");
+    expect(api).toContain(`\n    "look"(params: ThingLookParams, options?: CallOptions): Promise<ThingLookResult>;\n`);
+    expect(client).toContain(`"thing": Object.assign((params: ThingParams, options?: CallOptions) => transport.call("thing", params ?? {}, options), {`);
+    expect(client).toContain(`"look": (params: ThingLookParams, options?: CallOptions) => transport.call("thing.look", params ?? {}, options),`);
+  });
+});
+
 describe("required error kinds", () => {
   it("refuses a schema without the error kinds generated dispatch answers", () => {
     const s = JSON.parse(fixtureText);

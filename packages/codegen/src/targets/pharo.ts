@@ -229,7 +229,7 @@ class ValidationWriter {
       return out;
     }
     if (node.oneOf && node.type !== "object") throw new SchemaError(`${where}: oneOf is supported by the Pharo generator only as required-property alternatives of an object`);
-    if (node.anyOf) throw new SchemaError(`${where}: anyOf is not supported in params by the Pharo generator`);
+    if (node.anyOf && node.type !== "object") throw new SchemaError(`${where}: anyOf is supported by the Pharo generator only as required-property alternatives of an object`);
     const types = Array.isArray(node.type) ? node.type : node.type ? [node.type] : [];
     if (types.length === 0) throw new SchemaError(`${where}: params schemas need a type for the Pharo generator`);
     const test = (t: string): string => {
@@ -302,16 +302,19 @@ class ValidationWriter {
     } else if (node.additionalProperties !== undefined && node.additionalProperties !== true) {
       throw new SchemaError(`${where}: additionalProperties must be a boolean for the Pharo generator`);
     }
-    if (node.oneOf) {
-      const alternatives = node.oneOf.map((b, i) => {
+    for (const keyword of ["oneOf", "anyOf"] as const) {
+      const branches = node[keyword];
+      if (!branches) continue;
+      const alternatives = branches.map((b, i) => {
         if (Object.keys(b).some((k) => k !== "required") || (b.required ?? []).length !== 1) {
-          throw new SchemaError(`${where}/oneOf/${i}: the Pharo generator supports oneOf only as single required properties`);
+          throw new SchemaError(`${where}/${keyword}/${i}: the Pharo generator supports ${keyword} only as single required properties`);
         }
         return b.required![0]!;
       });
+      const [test, words] = keyword === "oneOf" ? ["= 1", "exactly one of"] : [">= 1", "at least one of"];
       lines.push(
-        `(#( ${alternatives.map(st).join(" ")} ) count: [ :name${depth} | ${value} includesKey: name${depth} ]) = 1`,
-        `\tifFalse: [ ${this.problem(path, `must have exactly one of: ${alternatives.join(", ")}`)} ].`,
+        `(#( ${alternatives.map(st).join(" ")} ) count: [ :name${depth} | ${value} includesKey: name${depth} ]) ${test}`,
+        `\tifFalse: [ ${this.problem(path, `must have ${words}: ${alternatives.join(", ")}`)} ].`,
       );
     }
     for (const [name, prop] of Object.entries(props)) {

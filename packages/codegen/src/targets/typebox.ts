@@ -108,6 +108,7 @@ export function typeboxExpression(node: SchemaNode, path: string, since?: (point
         throw new SchemaError(`${path}: additionalProperties must be a boolean`);
       }
       if (node.oneOf) extra.oneOf = node.oneOf;
+      if (node.anyOf) extra.anyOf = node.anyOf;
       if (Object.keys(props).length === 0 && node.additionalProperties !== false) {
         return withOptions("Type.Record", ["Type.String()", "Type.Unknown()"], options(node, {}, ["description"]));
       }

@@ -187,7 +187,9 @@ export const ERROR_TYPE_NAMES: { readonly [K in ErrorKind]: string } = ${JSON.st
 }
 
 function hasRequiredParams(schema: ProtocolSchema, c: Command): boolean {
-  return (schema.defs[c.paramsType]!.required ?? []).length > 0;
+  const params = schema.defs[c.paramsType]!;
+  // oneOf / anyOf of required members: some member is required, so params are.
+  return (params.required ?? []).length > 0 || (params.oneOf ?? params.anyOf ?? []).some((b) => (b.required ?? []).length > 0);
 }
 
 /** Groups dotted method names into namespaces: `session.create` → api.session.create. */
@@ -216,15 +218,29 @@ function clientFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceInde
   const groups = namespaces(schema.commands);
   const iface: string[] = [];
   const impl: string[] = [];
+  const call = (c: Command) => `(params, options) => transport.call(${JSON.stringify(c.method)}, params ?? {}, options)`;
+  // A command whose name is also a namespace (`evaluate` and `evaluate.cancel`) is callable and holds the others.
+  const callable = new Map((groups.get(null) ?? []).filter((c) => groups.has(c.method)).map((c) => [c.method, c]));
   for (const [ns, cmds] of groups) {
     if (ns === null) {
       for (const c of cmds) {
+        if (callable.has(c.method)) continue;
         iface.push(sig(c));
-        impl.push(`${JSON.stringify(leafName(c))}: (params, options) => transport.call(${JSON.stringify(c.method)}, params ?? {}, options),`);
+        impl.push(`${JSON.stringify(leafName(c))}: ${call(c)},`);
       }
     } else {
-      iface.push(`/** The \`${ns}.*\` commands. */\n${JSON.stringify(ns)}: {\n${cmds.map(sig).join("\n")}\n};`);
-      impl.push(`${JSON.stringify(ns)}: {\n${cmds.map((c) => `${JSON.stringify(leafName(c))}: (params, options) => transport.call(${JSON.stringify(c.method)}, params ?? {}, options),`).join("\n")}\n},`);
+      const self = callable.get(ns);
+      const members = cmds.map((c) => `${JSON.stringify(leafName(c))}: ${call(c)},`).join("\n");
+      if (self) {
+        // Object.assign gives its arguments no contextual type: every function states its own.
+        const typed = (c: Command) => `(params${hasRequiredParams(schema, c) ? "" : "?"}: ${c.paramsType}, options?: CallOptions) => transport.call(${JSON.stringify(c.method)}, params ?? {}, options)`;
+        const selfSig = sig(self).replace(`${JSON.stringify(ns)}(params`, "(params");
+        iface.push(`/** \`${ns}\` itself, and the \`${ns}.*\` commands. */\n${JSON.stringify(ns)}: {\n${selfSig}\n${cmds.map(sig).join("\n")}\n};`);
+        impl.push(`${JSON.stringify(ns)}: Object.assign(${typed(self)}, {\n${cmds.map((c) => `${JSON.stringify(leafName(c))}: ${typed(c)},`).join("\n")}\n}),`);
+      } else {
+        iface.push(`/** The \`${ns}.*\` commands. */\n${JSON.stringify(ns)}: {\n${cmds.map(sig).join("\n")}\n};`);
+        impl.push(`${JSON.stringify(ns)}: {\n${members}\n},`);
+      }
     }
   }
   return [

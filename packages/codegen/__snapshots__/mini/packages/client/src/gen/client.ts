@@ -42,7 +42,7 @@ export interface StuiApi {
      * @since 0.1
      * @see fixtures/mini.schema.json#/x-stui-commands/thing.look
      */
-    "look"(params?: ThingLookParams, options?: CallOptions): Promise<ThingLookResult>;
+    "look"(params: ThingLookParams, options?: CallOptions): Promise<ThingLookResult>;
   };
 }
 
