@@ -42,6 +42,16 @@ const VALID_PARAMS: Record<CommandName, object> = {
   "method.compile": { className: "Object", source: "foo ^ 1" },
   "system.info": {},
   "debug": { sessionId: "s-x", debugId: "d1", action: "stack" },
+  "evaluate.cancel": { sessionId: "s-x" },
+  "code.search": { kind: "senders", query: "printOn:" },
+  "code.complete": { source: "Tra", position: 3 },
+  "packages.list": {},
+  "class.define": { className: "Counter", superclass: "Object", package: "MyApp" },
+  "class.remove": { className: "Counter" },
+  "method.remove": { className: "Object", selector: "foo" },
+  "tests.run": { packages: ["MyApp-Tests"] },
+  "project.load": { baseline: "MyApp", repository: "tonel:///tmp/myapp" },
+  "image.save": {},
 };
 
 describe("startTestServer", () => {
