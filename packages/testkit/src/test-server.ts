@@ -25,12 +25,15 @@ import {
   type SessionCreateResult,
   type SessionListResult,
   type SessionRestoreResult,
+  type EvaluateCancelParams,
+  type EvaluateCancelResult,
   type StuiHandlers,
   type ValidationProblem,
 } from "@stui/client/protocol";
 import { stuiHome } from "@stui/client/keys";
 import { ProtocolError } from "./protocol-error.js";
 import { ReplyCache } from "./reply-cache.js";
+import { RunningRequests, type RunningRequest } from "./running.js";
 import { ServerSecurity, type Authentication, type SecurityStats } from "./server-security.js";
 import { SessionStore, timestamp, type TestSession } from "./sessions.js";
 import { allowedErrorKinds, check, errorReply, exceedsJsonDepth, negotiateVersion, readableId, toProblems } from "./wire.js";
@@ -60,6 +63,13 @@ export interface RequestContext {
   readonly session: TestSession | undefined;
   /** The session the params name, or a sessionNotFound ProtocolError when they name none. */
   requireSession(): TestSession;
+  /**
+   * Aborted when evaluate.cancel stops this request: possible for a request made with a sessionId
+   * whose command may answer `cancelled` (evaluate, tests.run). The server then answers
+   * `cancelled` at once and drops whatever the handler answers later; a handler that takes time
+   * should stop when this fires. Never aborted for other requests.
+   */
+  readonly signal: AbortSignal;
   /** The server's clock, in milliseconds. */
   now(): number;
 }
@@ -204,7 +214,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return server;
 }
 
-type AnyHandler = (params: unknown, context: RequestContext) => unknown;
+/** A handler; the built-in ones also get the route (the connection) the request came on. */
+type AnyHandler = (params: unknown, context: RequestContext, route?: string) => unknown;
+
+const NEVER_ABORTED = new AbortController().signal;
 
 /** The smallest ZMQ_MAXMSGSIZE the server sets: room for the CURVE handshake's commands. */
 const HANDSHAKE_FRAME_BYTES = 4096;
@@ -233,6 +246,7 @@ class ReferenceServer implements TestServer {
   private readonly now: () => number;
   private readonly versions: Readonly<Record<string, VersionInfo>>;
   private readonly startedAt: number;
+  private readonly running: RunningRequests;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
   private sendChain: Promise<void> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
@@ -254,6 +268,7 @@ class ReferenceServer implements TestServer {
     }
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
+    this.running = new RunningRequests(this.now);
     this.sessions = new SessionStore({ defaultIdleTimeoutMs: options.idleTimeoutMs ?? 600_000, now: this.now });
   }
 
@@ -409,7 +424,7 @@ class ReferenceServer implements TestServer {
       this.stats.cacheHits++;
       return cached;
     }
-    const reply = this.dispatch(request);
+    const reply = this.dispatch(request, route);
     this.cache.set(request.id, reply, route, fingerprint);
     return reply;
   }
@@ -419,7 +434,7 @@ class ReferenceServer implements TestServer {
   }
 
   /** Runs one valid request to its reply text, in the version the request names. Never rejects. */
-  private async dispatch(request: Request): Promise<string> {
+  private async dispatch(request: Request, route: string): Promise<string> {
     const { id, method } = request;
     const version = this.versions[request.stui];
     if (!version) {
@@ -467,10 +482,12 @@ class ReferenceServer implements TestServer {
     let who: CallRecord["handler"] = custom ? "test" : builtIn ? "builtIn" : "none";
 
     let reply: object;
+    let running: RunningRequest | undefined;
     try {
       const session = typeof params["sessionId"] === "string" && info.errors.includes("sessionNotFound")
         ? this.sessions.touch(params["sessionId"])
         : undefined;
+      if (session && info.errors.includes("cancelled")) running = this.running.start(session.id, id, route);
       if (!handler) {
         reply = errorReply(id, "internalError", { detail: NO_IMAGE(method) });
       } else {
@@ -485,12 +502,18 @@ class ReferenceServer implements TestServer {
             throw new ProtocolError("sessionNotFound", { sessionId: String(params["sessionId"] ?? "") }, `${method} needs a session`);
           },
           now: this.now,
+          signal: running?.signal ?? NEVER_ABORTED,
         };
-        const result = await handler.call(custom ? this.handlers : this, params, context);
+        const answer = Promise.resolve(handler.call(custom ? this.handlers : this, params, context, route));
+        // A stopped request answers cancelled now; what its handler answers later is dropped.
+        if (running) answer.catch(() => undefined);
+        const result = await (running ? Promise.race([answer, running.stopped]) : answer);
         reply = this.checkedResult(method, id, result, version);
       }
     } catch (error) {
       reply = this.errorFromThrown(method, id, error, version);
+    } finally {
+      running?.finish();
     }
     // system.info without a test handler: the server's own when it answered (security only), else nobody.
     if (method === "system.info" && !custom && "error" in reply) who = "none";
@@ -621,6 +644,11 @@ class ReferenceServer implements TestServer {
     return { sessions: this.sessions.list().map((session) => session.summary()) };
   }
 
+  /** Stops running requests of the caller's session (the session was checked before this runs). */
+  evaluateCancel(params: EvaluateCancelParams, route: string): EvaluateCancelResult {
+    return { cancelled: this.running.cancel(params.sessionId, params.requestId, route) };
+  }
+
   /** What the supplied handlers make this server able to do, named as session.create reports it. */
   private capabilities(): string[] {
     const has = (method: CommandName): boolean => this.handlers[method] !== undefined;
@@ -640,6 +668,7 @@ const BUILT_IN: Partial<Record<CommandName, AnyHandler>> = {
   "session.restore": function (this: ReferenceServer, params) { return this.sessionRestore(params as never); } as AnyHandler,
   "session.close": function (this: ReferenceServer, params) { return this.sessionClose(params as never); } as AnyHandler,
   "session.list": function (this: ReferenceServer) { return this.sessionList(); } as AnyHandler,
+  "evaluate.cancel": function (this: ReferenceServer, params, _context, route) { return this.evaluateCancel(params as never, route ?? ""); } as AnyHandler,
 };
 
 function formatProblems(problems: readonly ValidationProblem[]): string {

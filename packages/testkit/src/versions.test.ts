@@ -3,8 +3,8 @@ import { VERSIONS } from "@stui/client/protocol";
 import { checkIn, shapeError, shapeResult, versionInfo } from "./versions.js";
 
 /**
- * Shaping with the real generated tables: what a 1.1 handler answers, as a 1.0 client must get it.
- * (1.1 adds no error kind, so the kind mapping is shown with a kind the command lacks in 1.0.)
+ * Shaping with the real generated tables: what a newest-version handler answers, as a 1.0 or 1.1
+ * client must get it.
  */
 describe("shaping for an older version", () => {
   const v10 = versionInfo("1.0");
@@ -31,7 +31,25 @@ describe("shaping for an older version", () => {
     expect(shapeError(v10, "class.browse", error)).toEqual(error);
   });
 
+  it("leaves evaluate's output (1.2) out for 1.1 and 1.0, and keeps it for 1.2", () => {
+    const result = { value: { printString: "42", className: "SmallInteger", truncated: false }, durationMs: 1, output: { text: "hello\n", truncated: false } };
+    for (const version of ["1.0", "1.1"]) {
+      const shaped = shapeResult(versionInfo(version), "evaluate", result);
+      expect(shaped).toEqual({ value: result.value, durationMs: 1 });
+      expect(checkIn(versionInfo(version), "EvaluateResult", shaped)).toEqual([]);
+    }
+    expect(shapeResult(versionInfo("1.2"), "evaluate", result)).toEqual(result);
+  });
+
+  it("answers cancelled (new in 1.2) to a 1.1 evaluate as internalError naming it", () => {
+    const error = { code: VERSIONS["1.2"]!.errors["cancelled"]!.code, message: "Cancelled after 12 ms", data: { kind: "cancelled", durationMs: 12 } };
+    const shaped = shapeError(versionInfo("1.1"), "evaluate", error);
+    expect(shaped).toEqual({ code: -32603, message: "Cancelled after 12 ms", data: { kind: "internalError", detail: "cancelled (not an error kind of evaluate in protocol 1.1): Cancelled after 12 ms" } });
+    expect(checkIn(versionInfo("1.1"), "ErrorObject", shaped)).toEqual([]);
+    expect(shapeError(versionInfo("1.2"), "evaluate", error)).toEqual(error);
+  });
+
   it("refuses a version this code does not serve", () => {
-    expect(() => versionInfo("9.9")).toThrow(/not served by this code \(served: 1\.0, 1\.1\)/);
+    expect(() => versionInfo("9.9")).toThrow(/not served by this code \(served: 1\.0, 1\.1, 1\.2\)/);
   });
 });
