@@ -264,6 +264,7 @@ export async function connectWith<Api>(protocol: GeneratedProtocol<Api>, options
       if (validate && isStuiError(e, "EVALIDATION")) requireParams(method, params, info);
       throw e;
     }
+    callOptions?.onRequestId?.(request.id);
     const p = (params ?? {}) as object;
     const timeoutMs = attemptTimeout(request.method, p, callOptions?.timeoutMs, explicitTimeout, info);
     if (!(timeoutMs > 0)) {

@@ -11,6 +11,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Abort the call. */
   signal?: AbortSignal;
+  /**
+   * Told the request's id each time the call is put on the wire under a new id (a call re-sent
+   * in another protocol version gets a new one), e.g. to stop it with evaluate.cancel.
+   */
+  onRequestId?: (requestId: string) => void;
 }
 
 /** What the typed API needs from a transport: send one command, answer its result or throw. */
