@@ -10,6 +10,7 @@
  */
 import type { ClassSummary, Value } from "@stui/client/protocol";
 import { ProtocolError, type TestHandlers } from "@stui/testkit";
+import { withScriptedCommands } from "@stui/testkit/examples/scripted-commands";
 
 const int = (n: number): Value => ({ printString: String(n), className: "SmallInteger", truncated: false });
 
@@ -66,7 +67,8 @@ const requireClass = (className: string) => {
   return c;
 };
 
-export const handlers: TestHandlers = {
+/** The table's own handlers, with the scripted 1.2 commands (@stui/testkit's scripted-commands.ts). */
+export const handlers: TestHandlers = withScriptedCommands({
   evaluate(params, context) {
     const session = context.session;
     const script = EVALUATE[params.code];
@@ -142,6 +144,6 @@ export const handlers: TestHandlers = {
   "system.info"() {
     return { platform: { os: "scripted-test-double" } };
   },
-};
+});
 
 export default handlers;

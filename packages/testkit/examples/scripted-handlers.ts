@@ -11,6 +11,7 @@
  */
 import type { Value } from "@stui/client/protocol";
 import { ProtocolError, type TestHandlers } from "../src/index.js";
+import { withScriptedCommands } from "./scripted-commands.js";
 
 interface Scripted {
   /** The answer, or an error the script raises. */
@@ -66,4 +67,5 @@ const handlers: TestHandlers = {
   },
 };
 
-export default handlers;
+/** With the scripted 1.2 commands (scripted-commands.ts). */
+export default withScriptedCommands(handlers);
