@@ -76,7 +76,9 @@ Files (resolved through symlinks; a folder that contains or lies in the STUI hom
 Options:
   --endpoint <url>     server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
   --timeout <time>     kill the script after <time>, bundling included (e.g. 30s, 500ms, 2m; a bare
-                       number is seconds): exit 124. Without it a build may take 60s at most
+                       number is seconds): exit 124. Without it a build may take 60s at most.
+                       This and Ctrl-C also stop what the script left running on the server
+                       (evaluate.cancel) when the server speaks protocol 1.2
   --watch              run again whenever one of the script's source files changes
   --json               print a JSON summary on stdout, with the isolation level (the script's own
                        stdout goes to stderr)
@@ -97,6 +99,8 @@ An interactive Smalltalk workspace on a new session (closed when you leave).
 Input continues over several lines until brackets, strings and comments balance.
 History is kept in $STUI_HOME/repl_history (default ~/.stui/repl_history).
 The REPL runs what you type, so it needs no --allow flags.
+Tab completes names and selectors, and Ctrl-C stops a running evaluation, when the server
+speaks protocol 1.2 (code.complete, evaluate.cancel).
 
 Options:
   --endpoint <url>   server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)

@@ -13,7 +13,9 @@ export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessE
 export function clientConnector(endpoint: string): Connector {
   return async () => {
     const { connect } = await import("@stui/client");
-    const client = await connect({ endpoint });
+    // Pipelined (one DEALER socket, many calls in flight): evaluate.cancel must reach the server
+    // while the evaluation it stops still holds its call open (a REQ socket would queue it behind).
+    const client = await connect({ endpoint, mode: "pipelined" });
     return {
       call: (method, params, options) => client.call(method, params, options),
       // async: a close that throws synchronously still becomes a rejection the host handles.

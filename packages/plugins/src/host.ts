@@ -18,6 +18,7 @@ import { detectIsolation, isolationWarning, type Isolation, type IsolationPrefer
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { startSandbox, type Output, type SandboxExit } from "./sandbox-process.js";
+import { stopRunning } from "./stop-running.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -291,16 +292,25 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
     onMessage,
   );
 
+  // --timeout and Ctrl-C also stop what the script left running on the server (protocol 1.2).
+  let stopping: Promise<void> = Promise.resolve();
+  const stop = (): void => {
+    stopping = stopRunning(connection, broker.sessions, () => inFlight.size > 0).then((n) => {
+      if (n > 0) run.log(`stui: stopped ${n} request(s) the script left running on the server (evaluate.cancel)`);
+    });
+  };
   const timer =
     options.timeoutMs !== undefined
       ? setTimeout(() => {
           seen.timedOut = true;
           child.kill();
+          stop();
         }, Math.max(0, options.timeoutMs - run.elapsed()))
       : undefined;
   const onAbort = (): void => {
     seen.aborted = true;
     child.kill();
+    stop();
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
   void connection.catch((error: unknown) => {
@@ -312,6 +322,7 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
   if (timer) clearTimeout(timer);
   options.signal?.removeEventListener("abort", onAbort);
   await Promise.allSettled([...inFlight]);
+  await stopping;
   return { ...seen, exit, broker };
 }
 

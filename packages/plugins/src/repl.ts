@@ -6,13 +6,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { PROTOCOL_VERSION, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
+import { CLIENT_VERSIONS, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
 import { stuiHome } from "@stui/client/keys";
 import { firstPing, isAuthenticationFailure, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 
 export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
-(an empty line sends an unfinished entry as it is; Ctrl-C drops it).
+(an empty line sends an unfinished entry as it is; Ctrl-C drops it, or stops a running evaluation).
+Tab completes variables, class names and selectors (the server's code.complete, protocol 1.2).
 Workspace variables persist:  total := 3 + 4   then   total * 2
 Commands:
   :inspect <expr>        inspect the value of an expression (class, slots, elements)
@@ -122,6 +123,24 @@ export function parseMethodRef(text: string): { className: string; selector: str
   return { className: m[1], selector: m[3], side: m[2] ? "class" : "instance" };
 }
 
+type Completer = (line: string, callback: (error: null, result: [string[], string]) => void) => void;
+
+/**
+ * Tab: the server's completions for the word before the cursor (code.complete), with the
+ * unfinished entry's earlier lines as context. Nothing when the server speaks no 1.2 (EVERSION)
+ * or fails: Tab then does nothing.
+ */
+export function completerFor(api: StuiApi, sessionId: string, pending: () => string): Completer {
+  return (line, callback) => {
+    const source = pending() ? `${pending()}\n${line}` : line;
+    if (source.trimStart().startsWith(":")) return callback(null, [[], line]);
+    api.code
+      .complete({ sessionId, source, position: [...source].length, limit: 200 })
+      .then((r) => callback(null, [r.completions.map((c) => c.text), r.prefix]))
+      .catch(() => callback(null, [[], line]));
+  };
+}
+
 export interface ReplOptions {
   connect: Connector;
   endpoint: string;
@@ -165,7 +184,7 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
   const api: StuiApi = createApi(conn);
   let sessionId: string;
   try {
-    sessionId = (await api.session.create({ clientName: "stui repl", protocolVersions: [PROTOCOL_VERSION] })).sessionId;
+    sessionId = (await api.session.create({ clientName: "stui repl", protocolVersions: [...CLIENT_VERSIONS] })).sessionId;
   } catch (error) {
     await conn.close().catch(() => undefined);
     err(`stui: could not open a session: ${formatError(error)}`);
@@ -173,7 +192,9 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
   }
 
   const historyFile = options.historyFile ?? path.join(stuiHome(), "repl_history");
+  let buffer = "";
   const rl = createInterface({
+    ...(options.terminal ? { completer: completerFor(api, sessionId, () => buffer) } : {}),
     input: options.input,
     output: options.terminal ? options.output : undefined,
     terminal: options.terminal,
@@ -193,10 +214,14 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
     out(`Connected to ${options.endpoint}, session ${sessionId}. :help for commands, :quit to leave.`);
   }
 
-  let buffer = "";
+  let evaluating = false;
   rl.on("SIGINT", () => {
-    // Ctrl-C drops an unfinished entry; on an empty line it leaves.
-    if (buffer) {
+    // Ctrl-C stops a running evaluation (evaluate.cancel, protocol 1.2), drops an unfinished
+    // entry, and on an empty line leaves.
+    if (evaluating) {
+      out("(stopping the evaluation)");
+      api.evaluate.cancel({ sessionId }).catch((error: unknown) => out(`(cannot stop it: ${formatError(error)})`));
+    } else if (buffer) {
       buffer = "";
       out("(cancelled)");
       rl.setPrompt("st> ");
@@ -266,11 +291,14 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
         return true;
       }
     }
+    evaluating = true;
     try {
       const r = await api.evaluate({ sessionId, code: input });
       report(input, { ok: true, value: r, text: formatValue(r) });
     } catch (error) {
       report(input, { ok: false, error });
+    } finally {
+      evaluating = false;
     }
     return true;
   };

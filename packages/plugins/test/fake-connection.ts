@@ -48,6 +48,9 @@ export function fakeServer(options: { unreachable?: boolean } = {}): FakeServer 
           if (printString === undefined) throw new StuiError("EREMOTE", `fake: no scripted answer for ${String(p.code)}`, "internalError", { kind: "internalError", detail: "fake" });
           return { value: { printString, className: "SmallInteger", truncated: false }, durationMs: 0 } as never;
         }
+        case "evaluate.cancel":
+          // What @stui/client does on a connection that speaks 1.0: refuse locally, send nothing.
+          throw new StuiError("EVERSION", "evaluate.cancel needs protocol 1.2, and this connection speaks 1.0 (fake); nothing was sent");
         default:
           return {} as never;
       }

@@ -104,12 +104,19 @@ const transport: Transport = {
 
 const client = Object.assign(createApi(transport), { call: transport.call.bind(transport) }) as ScriptClient;
 
+/**
+ * Every minor of PROTOCOL_VERSION's major, newest first: what @stui/client's CLIENT_VERSIONS
+ * says, computed here because the sandbox bundle takes only the light generated files.
+ */
+const CLIENT_VERSIONS = (([major, minor]) => Array.from({ length: minor! + 1 }, (_, i) => `${major}.${minor! - i}`))(PROTOCOL_VERSION.split(".").map(Number));
+
 let sessionId: Promise<string> | undefined;
 const clientName = (process.env.STUI_CLIENT_NAME ?? "stui run").slice(0, 128) || "stui run";
 
 const session: ScriptSession = {
   id() {
-    sessionId ??= client.session.create({ clientName, protocolVersions: [PROTOCOL_VERSION] }).then(
+    // Every version this runtime speaks, so an older server picks the best it shares.
+    sessionId ??= client.session.create({ clientName, protocolVersions: CLIENT_VERSIONS }).then(
       (r) => r.sessionId,
       (error: unknown) => {
         sessionId = undefined;
