@@ -1,18 +1,19 @@
 /**
- * The version matrix: {client generated from 1.0, client generated from 1.1}
- *                   × {server supporting 1.0 only, server supporting 1.0 + 1.1}
+ * The version matrix: {client generated from 1.0, from 1.1, from 1.2 (the newest)}
+ *                   × {server supporting 1.0 only, 1.0 + 1.1, 1.0 + 1.1 + 1.2}
  *                   × {lock-step, pipelined}.
  *
- * The 1.0 client is test/fixtures/clients/1.0: real code that stui-codegen generated from the
- * released protocol/v1/releases/1.0.schema.json (kept fresh by generate:check), run on the same
- * client runtime (connectWith), which authenticates it with CURVE like any client (the test's
- * STUI_HOME keys). Every cell runs the protocol tier through the generated client in the version it
- * negotiated, and every reply it accepts was checked by that client's own validators.
+ * The 1.0 and 1.1 clients are test/fixtures/clients/<X.Y>: real code that stui-codegen generated
+ * from the released protocol/v1/releases/<X.Y>.schema.json (kept fresh by generate:check), run on
+ * the same client runtime (connectWith), which authenticates it with CURVE like any client (the
+ * test's STUI_HOME keys). Every cell runs the protocol tier through the generated client in the
+ * version it negotiated, and every reply it accepts was checked by that client's own validators — an older client's closed result types refuse a member they do not know, so a reply
+ * that carried one (evaluate's `output`, 1.2) would fail the call.
  *
- *   client (1.0 | 1.1) ──session.create {protocolVersions}──▶ server (1.0 | 1.0+1.1)
- *                      ◀──{protocolVersion: best common}────
- *                      ──requests {stui: negotiated}───────▶ validated in that version
- *                      ◀──replies shaped for that version──
+ *   client (1.0 | 1.1 | 1.2) ──session.create {protocolVersions}──▶ server (1.0 | …1.1 | …1.2)
+ *                            ◀──{protocolVersion: best common}────
+ *                            ──requests {stui: negotiated}───────▶ validated in that version
+ *                            ◀──replies shaped for that version──
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWith, isRemoteError, isStuiError, type GeneratedProtocol, type StuiClientControls } from "@stui/client";
@@ -20,17 +21,21 @@ import * as newestProtocol from "@stui/client/protocol";
 import { clientKeysFor } from "@stui/client/keys";
 import { startTestServer, temporaryStuiHome, uniqueAddress, type TestHandlers, type TestServer } from "@stui/testkit";
 import * as released10 from "../fixtures/clients/1.0/index.js";
+import * as released11 from "../fixtures/clients/1.1/index.js";
+import { ok, startRouterDouble } from "../../packages/client/src/test-support.js";
 
 /** Scripted Smalltalk for the matrix: a test double that evaluates nothing. */
 const HANDLERS: TestHandlers = {
+  // Always answers output (1.2): the server must leave it out for 1.0 and 1.1 requests.
   evaluate: (params, context) => {
     context.requireSession();
-    return { value: { printString: `test double: ${params.code}`, className: "String", truncated: false }, durationMs: 0 };
+    return { value: { printString: `test double: ${params.code}`, className: "String", truncated: false }, durationMs: 0, output: { text: "written to the Transcript\n", truncated: false } };
   },
   "system.info": (params) => ({
     ...(params.sections?.includes("platform") ? { platform: { os: "test-double" } } : {}),
     ...(params.sections?.includes("image") ? { image: { formatVersion: 0, name: "test-double" } } : {}),
   }),
+  "packages.list": () => ({ total: 1, offset: 0, packages: [{ name: "TestDouble", classCount: 0, tags: [] }] }),
 };
 
 interface ClientUnderTest {
@@ -41,25 +46,43 @@ interface ClientUnderTest {
 
 const CLIENTS: ClientUnderTest[] = [
   { label: "client generated from 1.0", protocol: released10 as GeneratedProtocol<unknown>, newest: "1.0" },
-  { label: "client generated from 1.1", protocol: newestProtocol as GeneratedProtocol<unknown>, newest: "1.1" },
+  { label: "client generated from 1.1", protocol: released11 as GeneratedProtocol<unknown>, newest: "1.1" },
+  { label: "client generated from 1.2", protocol: newestProtocol as GeneratedProtocol<unknown>, newest: "1.2" },
 ];
 const SERVERS = [
   { label: "server supporting 1.0 only", versions: ["1.0"] },
   { label: "server supporting 1.0 + 1.1", versions: ["1.0", "1.1"] },
+  { label: "server supporting 1.0 + 1.1 + 1.2", versions: ["1.0", "1.1", "1.2"] },
 ];
 const MODES = ["lockstep", "pipelined"] as const;
+const minor = (v: string) => Number(v.split(".")[1]);
 
-/** The calls every generated client has (1.0 commands), typed loosely across the two generations. */
+/** The commands 1.2 added, with valid params for each (what a 1.2 client may call). */
+const NEW_IN_12: [string, object][] = [
+  ["evaluate.cancel", { sessionId: "s-1" }],
+  ["code.search", { kind: "senders", query: "printOn:" }],
+  ["code.complete", { source: "Tra", position: 3 }],
+  ["packages.list", {}],
+  ["class.define", { className: "Counter", superclass: "Object", package: "MyApp" }],
+  ["class.remove", { className: "Counter" }],
+  ["method.remove", { className: "Counter", selector: "reset" }],
+  ["tests.run", { packages: ["MyApp-Tests"] }],
+  ["project.load", { baseline: "MyApp", repository: "tonel:///tmp/myapp" }],
+  ["image.save", {}],
+];
+
+/** The calls every generated client has (1.0 commands), typed loosely across the generations. */
 interface AnyApi {
   ping(params?: { echo?: string }): Promise<{ echo?: string; protocolVersions: string[] }>;
-  evaluate(params: { code: string; sessionId?: string }): Promise<{ value: { printString: string } }>;
+  evaluate(params: { code: string; sessionId?: string }): Promise<{ value: { printString: string }; output?: { text: string } }>;
   system: { info(params?: { sections?: string[] }): Promise<Record<string, unknown>> };
   session: {
     list(params?: object): Promise<{ sessions: { sessionId: string }[] }>;
     restore(params: { sessionId: string }): Promise<{ sessionId: string; protocolVersion: string }>;
   };
+  method: { compile(params: object): Promise<unknown> };
 }
-type Client = AnyApi & StuiClientControls;
+type Client = AnyApi & StuiClientControls & { call(method: string, params: object): Promise<unknown> };
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -73,7 +96,7 @@ async function caught(p: Promise<unknown>): Promise<unknown> {
 const cells = CLIENTS.flatMap((client) => SERVERS.flatMap((server) => MODES.map((mode) => ({ client, server, mode }))));
 
 describe.each(cells)("$client.label × $server.label × $mode", ({ client: under, server: served, mode }) => {
-  const expected = served.versions.includes(under.newest) ? under.newest : "1.0";
+  const expected = [...served.versions].reverse().find((v) => minor(v) <= minor(under.newest))!;
   let server: TestServer;
   let client: Client;
   let strict: Client;
@@ -90,7 +113,7 @@ describe.each(cells)("$client.label × $server.label × $mode", ({ client: under
     await server?.close();
   });
 
-  it(`negotiates ${expected} in session.create, and every later request carries it`, async () => {
+  it(`negotiates ${expected} in session.create, and every later request carries it; evaluate carries output only in 1.2`, async () => {
     const session = await client.openSession({ clientName: `matrix-${under.newest}-${mode}` });
     expect(session.protocolVersion).toBe(expected);
     expect(client.protocolVersion).toBe(expected);
@@ -98,6 +121,8 @@ describe.each(cells)("$client.label × $server.label × $mode", ({ client: under
     expect(restored.protocolVersion).toBe(expected);
     const evaluated = await session.evaluate("3 + 4");
     expect(evaluated.value.printString).toBe("test double: 3 + 4");
+    if (expected === "1.2") expect(evaluated).toHaveProperty("output", { text: "written to the Transcript\n", truncated: false });
+    else expect(evaluated).not.toHaveProperty("output");
     expect((await client.session.list()).sessions.map((s) => s.sessionId)).toContain(session.id);
     await session.close();
     const gone = await caught(client.session.restore({ sessionId: session.id }));
@@ -117,19 +142,19 @@ describe.each(cells)("$client.label × $server.label × $mode", ({ client: under
     expect(e.data.errors.map((p) => p.path)).toContain("/code");
   });
 
-  it("system.info with default sections is valid for this client (a 1.1 server leaves out what 1.0 lacks)", async () => {
+  it("system.info with default sections is valid for this client (a newer server leaves out what 1.0 lacks)", async () => {
     const info = await client.system.info({ sections: ["platform", "image"] });
     expect(info).toMatchObject({ platform: { os: "test-double" }, image: { name: "test-double" } });
     if (expected === "1.0") expect(info).not.toHaveProperty("security");
   });
 
-  it.runIf(expected === "1.1")("1.1: the security section is the server's own fact (this client authenticated with CURVE)", async () => {
+  it.runIf(minor(expected) >= 1)("1.1 and later: the security section is the server's own fact (this client authenticated with CURVE)", async () => {
     const info = await client.system.info({ sections: ["security"] });
     expect(info).toEqual({ security: server.securityStats() });
     expect(info.security).toMatchObject({ authentication: "curve" });
   });
 
-  it.runIf(under.newest === "1.1" && expected === "1.0")("a 1.1 client on a 1.0 server: what only 1.1 has fails locally with EVERSION, nothing sent", async () => {
+  it.runIf(minor(under.newest) >= 1 && expected === "1.0")("a newer client on a 1.0 server: the security section fails locally with EVERSION, nothing sent", async () => {
     const before = server.stats.messages;
     const e = await caught(client.system.info({ sections: ["security"] }));
     if (!isStuiError(e, "EVERSION")) throw e;
@@ -138,22 +163,45 @@ describe.each(cells)("$client.label × $server.label × $mode", ({ client: under
     expect(server.stats.messages, "the server saw no request").toBe(before);
   });
 
+  it.runIf(under.newest === "1.2" && expected !== "1.2")(`a 1.2 client on a ${expected} server: each 1.2 command and 1.2 param fails locally with EVERSION naming 1.2, nothing sent`, async () => {
+    await client.openSession();
+    const before = server.stats.messages;
+    for (const [method, params] of NEW_IN_12) {
+      const e = await caught(client.call(method, params));
+      if (!isStuiError(e, "EVERSION")) throw e;
+      expect(e.requiredVersion, method).toBe("1.2");
+      expect(e.message).toBe(`${method} needs protocol 1.2, and this connection speaks ${expected} (the best version this server and client share); nothing was sent`);
+    }
+    // A 1.2 param of a 1.0 command: method.compile's dryRun.
+    const dry = await caught(client.method.compile({ className: "Point", source: "x ^ x", dryRun: true }));
+    if (!isStuiError(dry, "EVERSION")) throw dry;
+    expect(dry.requiredVersion).toBe("1.2");
+    expect(server.stats.messages, "the server saw no request").toBe(before);
+  });
+
+  it.runIf(expected === "1.2")("1.2 on a 1.2 server: a 1.2 command goes through", async () => {
+    expect(await client.call("packages.list", {})).toEqual({ total: 1, offset: 0, packages: [{ name: "TestDouble", classCount: 0, tags: [] }] });
+  });
+
   it.runIf(under.newest === "1.0")("a 1.0 client cannot even ask for the security section (its own schema rejects it)", async () => {
     const e = await caught(client.system.info({ sections: ["security"] }));
     expect(isStuiError(e, "EVALIDATION"), String(e)).toBe(true);
   });
 });
 
-describe("a client that never opened a session", () => {
-  it("1.1 client, 1.0-only server: the first request is refused at the envelope, re-sent once in 1.0, and 1.0 is kept", async () => {
-    //   client ──ping {stui: 1.1}──▶ server (1.0) ──unsupportedVersion {supported: [1.0]}
-    //   client ──ping {stui: 1.0}──▶ server        ──pong
-    const server = await startTestServer({ endpoint: await uniqueAddress("tcp"), supportedVersions: ["1.0"] });
+describe.each([
+  { versions: ["1.0"], best: "1.0" },
+  { versions: ["1.0", "1.1"], best: "1.1" },
+])("the newest client that never opened a session, server supporting $versions", ({ versions, best }) => {
+  it(`the first request is refused at the envelope, re-sent once in ${best}, and ${best} is kept`, async () => {
+    //   client ──ping {stui: 1.2}──▶ server (older) ──unsupportedVersion {supported}
+    //   client ──ping {stui: best}─▶ server         ──pong
+    const server = await startTestServer({ endpoint: await uniqueAddress("tcp"), supportedVersions: versions });
     const client = (await connectWith(newestProtocol as GeneratedProtocol<unknown>, { endpoint: server.endpoint, timeoutMs: 5000 })) as Client;
     try {
-      expect(client.protocolVersion).toBe("1.1");
+      expect(client.protocolVersion).toBe("1.2");
       expect((await client.ping({ echo: "x" })).echo).toBe("x");
-      expect(client.protocolVersion).toBe("1.0");
+      expect(client.protocolVersion).toBe(best);
       expect(server.stats.errors.unsupportedVersion).toBe(1);
       expect(server.callsOf("ping")).toHaveLength(1);
       await client.ping();
@@ -161,6 +209,27 @@ describe("a client that never opened a session", () => {
     } finally {
       await client.close();
       await server.close();
+    }
+  });
+});
+
+describe("the check that older clients never receive output can fail", () => {
+  it.each([
+    { label: "1.0", protocol: released10 },
+    { label: "1.1", protocol: released11 },
+  ])("a $label client refuses an evaluate reply that carries output (a server that does not shape)", async ({ protocol }) => {
+    //   client ──evaluate {stui: 1.x}──▶ raw double (not the reference server) ──▶ result + output
+    const double = await startRouterDouble(await uniqueAddress("tcp"), (request) =>
+      ok(request, { value: { printString: "42", className: "SmallInteger", truncated: false }, durationMs: 0, output: { text: "leaked", truncated: false } }),
+    );
+    const client = (await connectWith(protocol as GeneratedProtocol<unknown>, { endpoint: double.endpoint, timeoutMs: 5000, retries: 0 })) as Client;
+    try {
+      const e = await caught(client.evaluate({ code: "42" }));
+      expect(isStuiError(e, "EPROTOCOL"), String(e)).toBe(true);
+      expect(String((e as Error).message)).toMatch(/output/);
+    } finally {
+      await client.close();
+      await double.close();
     }
   });
 });
