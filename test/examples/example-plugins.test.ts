@@ -21,8 +21,10 @@ let server: TestServer;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // The server authorizes the client key of the STUI home the `stui` child uses.
+  const home = tempDir("stui-home-");
+  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers, home });
+  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: home };
 });
 afterAll(async () => {
   server.assertNoViolations();

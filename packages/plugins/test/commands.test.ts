@@ -51,9 +51,11 @@ afterEach(async () => {
 });
 
 async function serve(h: TestHandlers = handlers, supportedVersions?: string[]) {
-  const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers: h, ...(supportedVersions ? { supportedVersions } : {}) });
+  // The server authorizes the client key of the STUI home the `stui` child uses.
+  const home = tempDir("stui-home-");
+  const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers: h, home, ...(supportedVersions ? { supportedVersions } : {}) });
   servers.push(server);
-  return { server, env: { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") } };
+  return { server, env: { STUI_ENDPOINT: server.endpoint, STUI_HOME: home } };
 }
 
 describe("host permissions for the 1.2 commands", () => {
