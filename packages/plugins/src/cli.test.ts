@@ -1,6 +1,7 @@
 import { PERMISSIONS, PROTOCOL_VERSION } from "@stui/client/protocol";
 import { describe, expect, it } from "vitest";
-import { VERSION, main, parseDuration } from "./cli.js";
+import { parseDuration } from "./cli-args.js";
+import { VERSION, main } from "./cli.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -60,7 +61,10 @@ describe("usage errors exit 2", () => {
   it.each([
     [["frobnicate"], 'unknown command "frobnicate"'],
     [["run"], "missing the script to run"],
-    [["run", "x.ts", "--allow-everything"], "Unknown option '--allow-everything'"],
+    [["run", "x.ts", "--allow-everything"], 'unknown option --allow-everything'],
+    [["run", "x.ts", "--allow-al"], "unknown option --allow-al (did you mean --allow-all?)"],
+    [["run", "x.ts", "--endpoint", "localhost:5599"], '--endpoint "localhost:5599" is not an endpoint: a TCP endpoint needs its scheme: tcp://localhost:5599'],
+    [["repl", "--endpoint", "udp://x:1"], "the scheme must be tcp:// or ipc://"],
     [["run", "x.ts", "--timeout", "soon"], 'invalid duration "soon"'],
     [["run", "definitely-not-a-script-here"], "no such script"],
     [["run", "examples/hello.ts", "--allow-fs-write", "no-such-output-folder"], "--allow-fs-write no-such-output-folder: no such file or folder"],

@@ -3,13 +3,6 @@
 
 import type { Connector } from "./connection.js";
 
-export const DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
-
-/** The endpoint a command will use: the option, else STUI_ENDPOINT, else the default. */
-export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return option ?? env.STUI_ENDPOINT ?? DEFAULT_ENDPOINT;
-}
-
 export function clientConnector(endpoint: string): Connector {
   return async () => {
     const { connect } = await import("@stui/client");

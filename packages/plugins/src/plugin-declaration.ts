@@ -15,7 +15,7 @@ import { isPermission, type PluginDeclaration } from "./permissions.js";
 export type StaticDeclaration =
   | { kind: "plugin"; plugin: PluginDeclaration }
   | { kind: "script" }
-  | { kind: "unreadable"; error: string };
+  | { kind: "unreadable"; error: string; line?: number; column?: number };
 
 // A minimal view of the Babel AST: only the fields read here.
 interface Node {
@@ -45,35 +45,53 @@ function keyName(prop: Node): string | undefined {
   return stringValue(key);
 }
 
-class Unreadable extends Error {}
+/** Where a node starts (1-based line and column), for messages. */
+interface At {
+  line: number;
+  column: number;
+}
+
+function at(node: Node | undefined): At | undefined {
+  const start = (node?.loc as { start?: { line: number; column: number } } | undefined)?.start;
+  return start ? { line: start.line, column: start.column + 1 } : undefined;
+}
+
+class Unreadable extends Error {
+  constructor(
+    message: string,
+    readonly where?: At,
+  ) {
+    super(message);
+  }
+}
 
 function readObject(arg: Node | undefined): PluginDeclaration {
   const obj = unwrap(arg);
-  if (obj?.type !== "ObjectExpression") throw new Unreadable("definePlugin's argument is not an object literal");
+  if (obj?.type !== "ObjectExpression") throw new Unreadable("definePlugin's argument is not an object literal", at(arg));
   const seen = new Map<string, Node>();
   for (const prop of obj.properties as Node[]) {
-    if (prop.type === "SpreadElement") throw new Unreadable("definePlugin's object has a spread (...): its declaration must be written out");
+    if (prop.type === "SpreadElement") throw new Unreadable("definePlugin's object has a spread (...): its declaration must be written out", at(prop));
     const name = keyName(prop);
-    if (name === undefined) throw new Unreadable("definePlugin's object has a computed key");
-    if (seen.has(name)) throw new Unreadable(`definePlugin's object sets "${name}" twice`);
+    if (name === undefined) throw new Unreadable("definePlugin's object has a computed key", at(prop));
+    if (seen.has(name)) throw new Unreadable(`definePlugin's object sets "${name}" twice`, at(prop));
     seen.set(name, prop);
   }
   const value = (key: string): Node | undefined => {
     const prop = seen.get(key);
     if (!prop) return undefined;
-    if (prop.type !== "ObjectProperty") throw new Unreadable(`"${key}" must be a plain property, not a method or accessor`);
+    if (prop.type !== "ObjectProperty") throw new Unreadable(`"${key}" must be a plain property, not a method or accessor`, at(prop));
     return prop.value as Node;
   };
   const name = stringValue(value("name"));
-  if (name === undefined) throw new Unreadable(`"name" must be a string literal`);
+  if (name === undefined) throw new Unreadable(`"name" must be a string literal`, at(value("name") ?? obj));
   const description = stringValue(value("description"));
-  if (description === undefined) throw new Unreadable(`"description" must be a string literal`);
+  if (description === undefined) throw new Unreadable(`"description" must be a string literal`, at(value("description") ?? obj));
   const list = unwrap(value("permissions"));
-  if (list?.type !== "ArrayExpression") throw new Unreadable(`"permissions" must be an array literal of permission classes`);
+  if (list?.type !== "ArrayExpression") throw new Unreadable(`"permissions" must be an array literal of permission classes`, at(value("permissions") ?? obj));
   const permissions = (list.elements as (Node | null)[]).map((e) => stringValue(e ?? undefined));
-  if (permissions.some((p) => p === undefined)) throw new Unreadable(`"permissions" must hold only string literals`);
+  if (permissions.some((p) => p === undefined)) throw new Unreadable(`"permissions" must hold only string literals`, at(list));
   const unknown = (permissions as string[]).filter((p) => !isPermission(p));
-  if (unknown.length > 0) throw new Unreadable(`declares unknown permission classes: ${unknown.join(", ")}`);
+  if (unknown.length > 0) throw new Unreadable(`declares unknown permission classes: ${unknown.join(", ")}`, at(list));
   return { name, description, permissions: permissions as PluginDeclaration["permissions"] };
 }
 
@@ -83,7 +101,8 @@ export function readDeclaration(source: string, file: string): StaticDeclaration
   try {
     ast = parse(source, { sourceType: "module", sourceFilename: file, plugins: ["typescript", "importAttributes", "topLevelAwait", "explicitResourceManagement"], errorRecovery: false }) as unknown as { program: { body: Node[] } };
   } catch (error) {
-    return { kind: "unreadable", error: `does not parse: ${(error as Error).message}` };
+    const loc = (error as { loc?: { line: number; column: number } }).loc;
+    return { kind: "unreadable", error: `does not parse: ${(error as Error).message}`, ...(loc ? { line: loc.line, column: loc.column + 1 } : {}) };
   }
   const body = ast.program.body;
   // Local names bound to @stui/plugins' definePlugin.
@@ -110,17 +129,17 @@ export function readDeclaration(source: string, file: string): StaticDeclaration
         .filter((s) => s.type === "VariableDeclaration" && s.kind === "const")
         .flatMap((s) => s.declarations as Node[])
         .find((d) => (d.id as Node).type === "Identifier" && (d.id as Node).name === local);
-      if (!binding) throw new Unreadable(`the default export "${local}" is not a top-level const`);
+      if (!binding) throw new Unreadable(`the default export "${local}" is not a top-level const`, at(exported[0]));
       decl = unwrap(binding.init as Node);
     }
-    if (decl?.type !== "CallExpression") return { kind: "unreadable", error: "the default export is not a definePlugin({ … }) call (stui reads plugin declarations without running them)" };
+    if (decl?.type !== "CallExpression") return { kind: "unreadable", error: "the default export is not a definePlugin({ … }) call (stui reads plugin declarations without running them)", ...at(exported[0]) };
     const callee = unwrap(decl.callee as Node);
     if (callee?.type !== "Identifier" || !definePlugin.has(callee.name as string)) {
-      return { kind: "unreadable", error: 'the default export is not a call of definePlugin imported from "@stui/plugins"' };
+      return { kind: "unreadable", error: 'the default export is not a call of definePlugin imported from "@stui/plugins"', ...at(exported[0]) };
     }
     return { kind: "plugin", plugin: readObject((decl.arguments as Node[])[0]) };
   } catch (error) {
-    if (error instanceof Unreadable) return { kind: "unreadable", error: error.message };
+    if (error instanceof Unreadable) return { kind: "unreadable", error: error.message, ...error.where };
     throw error;
   }
 }

@@ -62,15 +62,3 @@ export function listPluginFiles(folder: string): string[] {
   }
   return files;
 }
-
-/** `stui run hello` finds hello.ts (or hello/index.ts) in the plugin folders. */
-export function findPluginByFileName(name: string, folders: readonly string[]): string | undefined {
-  for (const folder of folders) {
-    for (const file of listPluginFiles(folder)) {
-      const base = path.basename(file).replace(SCRIPT, "");
-      const stem = base === "index" ? path.basename(path.dirname(file)) : base;
-      if (stem === name) return file;
-    }
-  }
-  return undefined;
-}

@@ -1,14 +1,14 @@
-// The `stui` command as a user runs it: list, run by plugin name, unreachable server,
+// The `stui` command as a user runs it: watch, unreachable server,
 // the REPL through piped stdin and through a pseudo-terminal, the permission prompt.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { authorizeClient, readKeyPair, trustServer } from "@stui/client/keys";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { HAS_SCRIPT, STUI_BIN, freePort, interactive, pty, stui } from "./cli-helpers.js";
-import { FIXTURES, tempDir } from "./helpers.js";
+import { tempDir } from "./helpers.js";
 import { handlers } from "../../../examples/scripted-handlers.js";
 
 let server: TestServer;
@@ -23,38 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server.assertNoViolations();
   await server.close();
-});
-
-describe("stui list", () => {
-  it("lists the plugins of STUI_PLUGIN_PATH with name, description and permissions, without running plain scripts", async () => {
-    const r = await stui(["list", "--json"], { env: { ...env, STUI_PLUGIN_PATH: path.join(FIXTURES, "plugins") } });
-    expect(r.code).toBe(EXIT.ok);
-    const listed = JSON.parse(r.stdout) as { source: string; plugins: { file: string; name?: string; description?: string; permissions?: string[]; error?: string }[] };
-    expect(listed.source).toBe("STUI_PLUGIN_PATH");
-    const byFile = Object.fromEntries(listed.plugins.map((p) => [path.basename(p.file), p]));
-    expect(byFile["evaluator.ts"]).toMatchObject({ name: "evaluator", description: "Evaluates 3 + 4 in a session", permissions: ["read", "eval"] });
-    expect(byFile["reader.ts"]).toMatchObject({ name: "reader", permissions: ["read"] });
-    expect(byFile["plain-script.ts"]?.error).toContain("not a plugin");
-    expect(byFile["bad-permission.ts"]?.error).toContain("unknown permission classes: root");
-    expect(r.stdout + r.stderr).not.toContain("PLAIN SCRIPT RAN");
-  });
-
-  it("reads the folder from package.json \"stui\": { \"plugins\" } and prints a table", async () => {
-    const project = tempDir();
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "p", stui: { plugins: "tools" } }));
-    mkdirSync(path.join(project, "tools"));
-    writeFileSync(path.join(project, "tools", "evaluator.ts"), readFileSync(path.join(FIXTURES, "plugins", "evaluator.ts")));
-    const r = await stui(["list"], { cwd: project, env: { ...env, STUI_PLUGIN_PATH: "" } });
-    expect(r.code).toBe(EXIT.ok);
-    expect(r.stdout).toContain("(from package.json): tools");
-    expect(r.stdout).toMatch(/^evaluator\s+read,eval\s+Evaluates 3 \+ 4 in a session$/m);
-  });
-
-  it("stui run <name> finds a plugin in the plugin folder", async () => {
-    const r = await stui(["run", "evaluator", "--allow-read", "--allow-eval"], { env: { ...env, STUI_PLUGIN_PATH: path.join(FIXTURES, "plugins") } });
-    expect(r.code).toBe(EXIT.ok);
-    expect(r.stdout).toContain("ANSWER 7");
-  });
 });
 
 describe("stui run --watch", () => {

@@ -1,0 +1,176 @@
+// `stui run`: the command line of a sandboxed run (host.ts does the work).
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { PERMISSIONS, type Permission } from "@stui/client/protocol";
+import { UsageError, connectTimeout, endpointOption, isolationPreference, pad, parse, parseDuration, type CliIo } from "./cli-args.js";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
+
+export function runHelp(): string {
+  const perms = PERMISSION_CLASSES.map((p) => `  ${pad(allowFlag(p), 18)}grant "${p}": ${PERMISSIONS[p]}`).join("\n");
+  const denies = PERMISSION_CLASSES.map((p) => `  ${pad(denyFlag(p), 18)}refuse "${p}", even if an allow flag or a prompt would grant it`).join("\n");
+  return `Usage: stui run <script.ts|.js|plugin-name> [options] [-- script args]
+
+Runs a script (a plain module using the global \`stui\`, or a plugin made with
+definePlugin) in a sandbox: on Linux in its own user, PID, network and mount namespaces
+(bubblewrap; else unshare; else none, said on stderr), under Node's permission model
+inside. It reads nothing on disk but its bundle and the folders you grant (not even its
+own folder), writes nothing unless granted, starts no processes, has no network and sees
+no other process. Its calls to Pharo go through this host, which checks each one's
+permission classes (from the protocol schema), lets it use only sessions it opened, and
+closes them when it ends. The bundler reads only the script's folder and node_modules.
+
+Permissions (the protocol's permission classes):
+${perms}
+  ${pad("--allow-all", 18)}grant every class
+${denies}
+  A class neither granted nor denied is asked for on a terminal (y = this call,
+  n = refuse for this run, a = always for this run); without a terminal the call
+  fails with a permission-denied error naming the flag to add (exit 3).
+  A plugin's declared permissions are asked for once on a terminal; a plugin is
+  never granted a class it did not declare.
+
+Files (resolved through symlinks; a folder that contains or lies in the STUI home is refused):
+  --allow-fs-read <dir>    let the script read <dir>, e.g. its own folder: --allow-fs-read=. (repeatable)
+  --allow-fs-write <dir>   let the script write files under <dir> (repeatable)
+
+Options:
+  --endpoint <url>     server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
+  --timeout <time>     kill the script after <time>, bundling included (e.g. 30s, 500ms, 2m; a bare
+                       number is seconds): exit 124. Without it a build may take 60s at most.
+                       This and Ctrl-C also stop what the script left running on the server
+                       (evaluate.cancel) when the server speaks protocol 1.2
+  --watch              run again whenever one of the script's source files changes
+  --json               print a JSON summary on stdout, with the isolation level (the script's own
+                       stdout goes to stderr)
+  -h, --help           this help
+
+Examples:
+  stui run examples/hello.ts --allow-read --allow-eval
+  stui run examples/class-diagram.ts --allow-read --allow-fs-write=. -- Collection out.mmd
+  stui run uncommented-classes --allow-read -- Kernel   (a plugin from the plugin folder, by name)
+
+${EXIT_CODES_HELP}
+`;
+}
+
+function runOptions() {
+  const options: Record<string, { type: "boolean" | "string"; multiple?: boolean; short?: string }> = {
+    endpoint: { type: "string" },
+    timeout: { type: "string" },
+    watch: { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    "allow-all": { type: "boolean" },
+    "allow-fs-read": { type: "string", multiple: true },
+    "allow-fs-write": { type: "string", multiple: true },
+  };
+  for (const p of PERMISSION_CLASSES) {
+    options[`allow-${p}`] = { type: "boolean" };
+    options[`deny-${p}`] = { type: "boolean" };
+  }
+  return options;
+}
+
+/** Split at the first "--": what follows belongs to the script. */
+function splitScriptArgs(args: string[]): [string[], string[]] {
+  const i = args.indexOf("--");
+  return i < 0 ? [args, []] : [args.slice(0, i), args.slice(i + 1)];
+}
+
+/** The script a target names: a file, else a plugin of the plugin folders by name. */
+async function resolveTarget(target: string): Promise<string> {
+  const script = path.resolve(target);
+  if (existsSync(script)) return script;
+  if (/[/\\.]/.test(target)) throw new UsageError(`no such script: ${target}`);
+  const [{ resolvePluginFolders }, { findPlugins }] = await Promise.all([import("./plugin-dir.js"), import("./plugin-list.js")]);
+  const found = findPlugins(target, resolvePluginFolders(process.cwd()).folders);
+  if (found.length === 0) throw new UsageError(`no such script: ${target} (and no plugin of that name in the plugin folder: stui list)`);
+  if (found.length > 1) throw new UsageError(`${found.length} plugins are named "${target}": ${found.map((f) => path.relative(process.cwd(), f)).join(", ")}; run one by its path`);
+  return found[0]!;
+}
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const [own, after] = splitScriptArgs(argv);
+  const { values, positionals } = parse(own, runOptions());
+  const v = values as Record<string, string | boolean | string[] | undefined>;
+  if (v.help) {
+    io.out(runHelp());
+    return EXIT.ok;
+  }
+  const [target, ...extra] = positionals;
+  if (!target) throw new UsageError("missing the script to run");
+  const scriptArgs = [...extra, ...after];
+
+  const allow = new Set<Permission>();
+  const deny = new Set<Permission>();
+  for (const p of PERMISSION_CLASSES) {
+    if (v["allow-all"] || v[`allow-${p}`]) allow.add(p);
+    if (v[`deny-${p}`]) deny.add(p);
+  }
+  const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
+  const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
+  const script = await resolveTarget(target);
+
+  // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
+  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
+  const isolation = isolationPreference();
+  try {
+    resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
+    resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
+    detectIsolation(isolation);
+  } catch (error) {
+    if (error instanceof GrantError || error instanceof IsolationUnavailable) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const [{ runScript }, { clientConnector }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
+  const connectTimeoutMs = connectTimeout();
+  const json = v.json === true;
+  const base = {
+    script,
+    args: scriptArgs,
+    flags: { allow, deny },
+    connect: clientConnector(endpoint),
+    timeoutMs,
+    connectTimeoutMs,
+    fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
+    fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
+    prompter: defaultPrompter(),
+    isolation,
+    json,
+    log: (line: string) => io.err(line),
+  };
+
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.on("SIGINT", onSigint);
+  try {
+    if (v.watch) {
+      const { watchScript } = await import("./watch.js");
+      return await watchScript({
+        script,
+        log: base.log,
+        signal: interrupt.signal,
+        run: (signal, onInputs) => runScript({ ...base, signal, onInputs }),
+        onRun: (summary) => {
+          if (json) io.out(JSON.stringify({ ...summary, endpoint }));
+        },
+      });
+    }
+    const summary = await runScript({ ...base, signal: interrupt.signal });
+    if (summary.status === "unreachable") io.err(unreachableHint(summary, endpoint));
+    if (json) io.out(JSON.stringify({ ...summary, endpoint }));
+    return summary.exitCode;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** The line after the host's own message when the server was not reached: a missing server, or a key problem. */
+function unreachableHint(summary: { error?: { authentication?: true } }, endpoint: string): string {
+  return summary.error?.authentication
+    ? `stui: the connection to ${endpoint} failed on authentication: a key problem, not a missing server (this machine's keys: stui keys)`
+    : `stui: is a STUI server running at ${endpoint}? (set --endpoint or STUI_ENDPOINT)`;
+}
