@@ -14,9 +14,9 @@ describe("isolation level", () => {
   });
 
   it(at("stui run --json reports the level this suite ran under, and says it on stderr when it is not full"), async () => {
-    // Nothing listens at the endpoint: the run ends as unreachable, after the sandbox started.
+    // Nothing listens at the endpoint (the script makes no call); the run ends on its timeout, after the sandbox started.
     const env = { STUI_HOME: tempDir("stui-sec-home-"), STUI_ENDPOINT: `tcp://127.0.0.1:${await freePort()}`, STUI_CONNECT_TIMEOUT_MS: "300" };
-    const r = await stui(["run", hostile("hang.ts"), "--json"], { env });
+    const r = await stui(["run", hostile("hang.ts"), "--json", "--timeout", "1s"], { env });
     const summary = JSON.parse(r.stdout) as { isolation?: { level: string; mechanism: string } };
     expect(summary.isolation).toEqual(expect.objectContaining({ level: LEVEL, mechanism: ISOLATION.mechanism }));
     if (LEVEL === "full") expect(r.stderr).not.toContain("stui: warning:");
@@ -25,7 +25,7 @@ describe("isolation level", () => {
 
   it("a weaker level can be asked for, and is then said plainly", async () => {
     const env = { STUI_HOME: tempDir("stui-sec-home-"), STUI_ENDPOINT: `tcp://127.0.0.1:${await freePort()}`, STUI_CONNECT_TIMEOUT_MS: "300", STUI_ISOLATION: "permission-model" };
-    const r = await stui(["run", hostile("hang.ts"), "--json"], { env });
+    const r = await stui(["run", hostile("hang.ts"), "--json", "--timeout", "1s"], { env });
     expect((JSON.parse(r.stdout) as { isolation: { level: string } }).isolation.level).toBe("none");
     expect(r.stderr).toContain("stui: warning: no OS isolation for this script");
   });

@@ -3,17 +3,32 @@
 // script touch only the sessions it opened itself, forwards what passes to the server, and
 // keeps what the host itself saw (denials, a failed connection): only those decide exit
 // codes 3 and 4, never what the script reports.
+//
+// Calls are independent: many can be in flight at once (the connection is pipelined), each
+// checked on its own. When the script is gone (ended, killed, timed out), what is still in
+// flight is abandoned — except session.create, whose answer names a session to close.
 
 import { PROTOCOL_VERSION, isCommandName, type Permission } from "@stui/client/protocol";
 import type { HostConnection } from "./connection.js";
 import { permissionDeniedError, serializeError, type HostMessage } from "./ipc.js";
 import { isPermission, type DenyReason, type Grants, type Prompter } from "./permissions.js";
 import { StuiError, isStuiError } from "./script-api.js";
+import { stopRunning } from "./stop-running.js";
 
 export interface Denial {
   method: string;
   permission: Permission;
   reason: DenyReason;
+  /** The message the script got (it names the flag to add). */
+  message?: string;
+}
+
+type Answer = HostMessage & { t: "result" };
+
+interface InFlight {
+  method: string;
+  controller: AbortController;
+  done: Promise<unknown>;
 }
 
 export class PermissionBroker {
@@ -24,18 +39,29 @@ export class PermissionBroker {
   sessionsOpened = 0;
   /** A call failed because the server could not be reached (seen by the host). */
   connectionFailed: Error | undefined;
+  readonly #inFlight = new Set<InFlight>();
+  /** Aborted when the script is gone: questions still on the terminal are withdrawn. */
+  readonly #gone = new AbortController();
 
   constructor(
     private readonly grants: Grants,
     private readonly connection: Promise<HostConnection>,
     private readonly prompter: Prompter | undefined,
-    private readonly log: (line: string) => void,
   ) {}
 
   /** Answer one call from the script. */
-  async call(method: string, params: unknown, timeoutMs: number | undefined): Promise<HostMessage & { t: "result" }> {
+  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<Answer> {
     this.calls++;
-    const fail = (error: unknown) => ({ t: "result" as const, id: 0, ok: false as const, error: serializeError(error) });
+    const controller = new AbortController();
+    const entry: InFlight = { method, controller, done: Promise.resolve() };
+    const done = this.#answer(method, params, timeoutMs, controller.signal).finally(() => this.#inFlight.delete(entry));
+    entry.done = done;
+    this.#inFlight.add(entry);
+    return done;
+  }
+
+  async #answer(method: string, params: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<Answer> {
+    const fail = (error: unknown): Answer => ({ t: "result", id: 0, ok: false, error: serializeError(error) });
     if (!isCommandName(method)) {
       // Only commands of the generated table are forwarded: a name the schema does not define has
       // no permission class the person could have granted.
@@ -47,10 +73,11 @@ export class PermissionBroker {
       const id = String(sessionId);
       return fail(new StuiError("EREMOTE", `Session not found: ${id} (a script may only use sessions it opened)`, "sessionNotFound", { kind: "sessionNotFound", sessionId: id }));
     }
-    const auth = await this.grants.authorize(method, params, this.prompter);
+    const auth = await this.grants.authorize(method, params, this.prompter, this.#gone.signal);
     if (!auth.ok) {
-      this.denied.push({ method: auth.method, permission: auth.permission, reason: auth.reason });
-      this.log(`stui: ${auth.message}`);
+      // Said on stderr only if the script does not catch it (host.ts): a refusal the script
+      // handles itself is not a failure of the run.
+      this.denied.push({ method: auth.method, permission: auth.permission, reason: auth.reason, message: auth.message });
       return fail(permissionDeniedError(auth.method, auth.permission, auth.message));
     }
     let conn: HostConnection;
@@ -61,7 +88,7 @@ export class PermissionBroker {
       return fail(new StuiError("ECONNECTION", `server unreachable: ${(error as Error).message}`));
     }
     try {
-      const value = await conn.call(method, params as never, timeoutMs !== undefined ? { timeoutMs } : undefined);
+      const value = await conn.call(method, params as never, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), signal });
       if (method === "session.create") {
         const id = (value as { sessionId?: unknown }).sessionId;
         if (typeof id === "string") {
@@ -83,24 +110,56 @@ export class PermissionBroker {
   }
 
   /** Whether a script's final error is a refusal this broker really made. */
-  sawDenial(error: { kind?: string | undefined; data?: unknown }): boolean {
-    if (error.kind !== "permissionDenied") return false;
+  sawDenial(error: { kind?: string | undefined; data?: unknown }): Denial | undefined {
+    if (error.kind !== "permissionDenied") return undefined;
     const data = error.data as { method?: unknown; permission?: unknown } | undefined;
-    return this.denied.some((d) => d.method === data?.method && d.permission === data?.permission);
+    return this.denied.find((d) => d.method === data?.method && d.permission === data?.permission);
   }
 
-  /** Close every session the script left open; answers how many were closed. */
-  async closeSessions(conn: HostConnection): Promise<number> {
-    let closed = 0;
-    for (const sessionId of this.sessions) {
-      try {
-        await conn.call("session.close", { sessionId }, { timeoutMs: 5000 });
-        closed++;
-      } catch {
-        // Already gone (expired, or closed by the script in a call we did not see end).
-      }
-    }
+  /**
+   * --timeout or Ctrl-C: ask the server to stop what the script's sessions still run
+   * (evaluate.cancel, protocol 1.2; again while the script's calls are in flight, as a cancel can
+   * overtake the evaluation it means). Answers how many requests were stopped.
+   */
+  stopRunning(): Promise<number> {
+    return stopRunning(this.connection, this.sessions, () => this.#inFlight.size > 0);
+  }
+
+  /**
+   * The script is gone: withdraw its questions, abandon its calls (nobody reads their answers;
+   * an evaluation goes on running on the server until its own time limit), and wait until
+   * `deadline` at most for session.create calls, whose answers name sessions to close.
+   */
+  async settle(deadline: number): Promise<void> {
+    this.#gone.abort();
+    for (const call of this.#inFlight) if (call.method !== "session.create") call.controller.abort();
+    const creating = [...this.#inFlight].filter((c) => c.method === "session.create");
+    if (creating.length === 0) return;
+    await waitUntil(Promise.allSettled(creating.map((c) => c.done)), deadline);
+    for (const call of this.#inFlight) call.controller.abort();
+  }
+
+  /** Close every session the script left open, all at once, waiting until `deadline` at most; answers how many were closed. */
+  async closeSessions(conn: HostConnection, deadline: number): Promise<number> {
+    const ids = [...this.sessions];
     this.sessions.clear();
+    let closed = 0;
+    const controller = new AbortController();
+    const closing = ids.map((sessionId) =>
+      conn.call("session.close", { sessionId }, { timeoutMs: Math.max(1, deadline - Date.now()), signal: controller.signal }).then(
+        () => void closed++,
+        () => undefined, // already gone (expired, or closed by the script in a call we did not see end), or no answer in time
+      ),
+    );
+    await waitUntil(Promise.all(closing), deadline);
+    controller.abort();
     return closed;
   }
+}
+
+/** Wait for `p`, but not past `deadline` (a Date.now() time). */
+async function waitUntil(p: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
 }

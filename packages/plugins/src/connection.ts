@@ -8,9 +8,14 @@ import { isStuiError } from "./script-api.js";
 /** The host's link to the server: a Transport that can be closed. */
 export interface HostConnection extends Transport {
   close(): Promise<void>;
+  /**
+   * Settles with a reason when the endpoint refused the connection outright (nothing listens
+   * there), so the first ping need not wait out its time limit; never settles otherwise.
+   */
+  refused?: Promise<string>;
 }
 
-/** Opens the connection (lazily: only `stui run` and `stui repl` need one). */
+/** Opens the connection (lazily: only `stui run`, `stui eval` and `stui repl` need one). */
 export type Connector = () => Promise<HostConnection>;
 
 /**
@@ -25,12 +30,25 @@ export function isAuthenticationFailure(error: unknown): boolean {
 /**
  * The host's first ping: `limitMs` bounds every attempt together (the client re-sends a timed-out
  * ping; the signal stops them all). When the time runs out the client says only "ping aborted",
- * so that becomes "no answer to ping within <limitMs> ms" for the user.
+ * so that becomes "no answer to ping within <limitMs> ms" for the user. A refused connection
+ * ends it at once.
  */
 export async function firstPing(conn: HostConnection, limitMs: number): Promise<void> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), limitMs);
+  const ping = conn.call("ping", {}, { timeoutMs: limitMs, signal: controller.signal });
+  ping.catch(() => undefined);
   try {
-    await conn.call("ping", {}, { timeoutMs: limitMs, signal: AbortSignal.timeout(limitMs) });
+    await Promise.race([
+      ping,
+      conn.refused?.then((why) => {
+        controller.abort();
+        throw new Error(why);
+      }) ?? new Promise<never>(() => undefined),
+    ]);
   } catch (error) {
     throw isStuiError(error, "EABORTED") ? new Error(`no answer to ping within ${limitMs} ms`, { cause: error }) : error;
+  } finally {
+    clearTimeout(timer);
   }
 }

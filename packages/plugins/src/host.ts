@@ -18,7 +18,6 @@ import { detectIsolation, isolationWarning, type Isolation, type IsolationPrefer
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { startSandbox, type Output, type SandboxExit } from "./sandbox-process.js";
-import { stopRunning } from "./stop-running.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -102,10 +101,17 @@ function formatScriptError(e: SerializedError): string {
   return lines.join("\n");
 }
 
-/** Connect and ping in the background; the result is awaited by the first call. */
+/**
+ * Connect and ping in the background; the result is awaited by the first call. Closing does not
+ * wait for a ping still in flight: it closes the connection under it.
+ */
 function openConnection(options: RunOptions): { connection: Promise<HostConnection>; close(): Promise<void> } {
+  let raw: HostConnection | undefined;
+  let closed = false;
   const connection = (async () => {
     const conn = await options.connect();
+    raw = conn;
+    if (closed) await conn.close().catch(() => undefined);
     try {
       await firstPing(conn, options.connectTimeoutMs ?? 5000);
     } catch (error) {
@@ -118,11 +124,16 @@ function openConnection(options: RunOptions): { connection: Promise<HostConnecti
   return {
     connection,
     close: async () => {
-      const conn = await connection.catch(() => undefined);
-      await conn?.close().catch(() => undefined);
+      closed = true;
+      await raw?.close().catch(() => undefined);
     },
   };
 }
+
+/** How long cleanup (closing the script's sessions) may take after --timeout or Ctrl-C ended the script. */
+export const CLEANUP_GRACE_MS = 1000;
+/** How long cleanup may take after a script ended by itself with calls still in flight. */
+export const CLEANUP_LIMIT_MS = 5000;
 
 /** What one run carries between its steps. */
 interface Run {
@@ -139,11 +150,12 @@ interface Run {
 interface Observed {
   exit: SandboxExit;
   broker: PermissionBroker;
+  /** After --timeout or Ctrl-C: the evaluate.cancel requests for the script's sessions (how many requests they stopped). */
+  stopping?: Promise<number>;
   reported?: SerializedError;
   refusedPlugin?: string;
   timedOut: boolean;
   aborted: boolean;
-  unreachable?: Error;
 }
 
 export async function runScript(options: RunOptions): Promise<RunSummary> {
@@ -189,12 +201,25 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   summary.isolation = isolation;
   const warning = isolationWarning(isolation);
   if (warning) run.log(warning);
-  const observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter, run.log), { isolation, read, write }, server.connection);
+  const observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { isolation, read, write });
 
-  // Whatever happened, close what the script opened: wait for calls still in flight
-  // (a session.create may be answered after the child died), then close its sessions.
-  const conn = await server.connection.catch(() => undefined);
-  if (conn) summary.sessionsClosedByHost = await observed.broker.closeSessions(conn);
+  // Whatever happened, close what the script opened, within a bounded time: after --timeout or
+  // Ctrl-C a small grace (the command must end then, not when a long evaluation answers), else
+  // a few seconds, and never past the timeout plus the grace.
+  const { broker } = observed;
+  const now = Date.now();
+  let deadline = now + (observed.timedOut || observed.aborted ? CLEANUP_GRACE_MS : CLEANUP_LIMIT_MS);
+  if (options.timeoutMs !== undefined) deadline = Math.min(deadline, Math.max(now, now - run.elapsed() + options.timeoutMs) + CLEANUP_GRACE_MS);
+  if (observed.stopping) {
+    // What the script left running on the server is asked to stop (protocol 1.2), not waited for.
+    const stopped = await Promise.race([observed.stopping, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now())).unref())]);
+    if (stopped) run.log(`stui: stopped ${stopped} request(s) the script left running on the server (evaluate.cancel)`);
+  }
+  await broker.settle(deadline);
+  if (broker.sessions.size > 0) {
+    const conn = await server.connection.catch(() => undefined);
+    if (conn) summary.sessionsClosedByHost = await broker.closeSessions(conn, deadline);
+  }
   await server.close();
   return verdict(run, observed);
 }
@@ -249,19 +274,16 @@ function declarationMismatch(bundle: Bundle, m: { name: string; description: str
   return `the default export is a plugin at run time, but its source declares none that stui can read (${why}): refused`;
 }
 
-/** Start the sandboxed child, answer its messages through the broker, and watch the clock, Ctrl-C and the server. */
-async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: { isolation: Isolation; read: PathGrant[]; write: PathGrant[] }, connection: Promise<HostConnection>): Promise<Observed> {
+/** Start the sandboxed child, answer its messages through the broker, and watch the clock and Ctrl-C. */
+async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: { isolation: Isolation; read: PathGrant[]; write: PathGrant[] }): Promise<Observed> {
   const { options } = run;
-  const inFlight = new Set<Promise<unknown>>();
   const seen: Omit<Observed, "exit" | "broker"> = { timedOut: false, aborted: false };
   const onMessage = (m: ChildMessage): void => {
     switch (m.t) {
-      case "call": {
-        const p = broker.call(m.method, m.params, m.timeoutMs).then((result) => child.send({ ...result, id: m.id }));
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
+      case "call":
+        // Not awaited: every call is answered when its own reply comes, in any order.
+        void broker.call(m.method, m.params, m.timeoutMs).then((result) => child.send({ ...result, id: m.id }));
         break;
-      }
       case "has":
         child.send({ t: "result", id: m.id, ok: true, value: broker.has(m.permission) });
         break;
@@ -293,11 +315,8 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
   );
 
   // --timeout and Ctrl-C also stop what the script left running on the server (protocol 1.2).
-  let stopping: Promise<void> = Promise.resolve();
   const stop = (): void => {
-    stopping = stopRunning(connection, broker.sessions, () => inFlight.size > 0).then((n) => {
-      if (n > 0) run.log(`stui: stopped ${n} request(s) the script left running on the server (evaluate.cancel)`);
-    });
+    seen.stopping ??= broker.stopRunning();
   };
   const timer =
     options.timeoutMs !== undefined
@@ -313,16 +332,10 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
     stop();
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  void connection.catch((error: unknown) => {
-    seen.unreachable = error instanceof Error ? error : new Error(String(error));
-    child.kill();
-  });
 
   const exit = await child.exited;
   if (timer) clearTimeout(timer);
   options.signal?.removeEventListener("abort", onAbort);
-  await Promise.allSettled([...inFlight]);
-  await stopping;
   return { ...seen, exit, broker };
 }
 
@@ -345,15 +358,14 @@ function verdict(run: Run, o: Observed): RunSummary {
     return finish(status);
   };
   if (o.exit.startError) return fail(`could not start the sandbox: ${o.exit.startError}`);
-  if (o.unreachable) {
-    const status = fail(`server unreachable: ${o.unreachable.message}`, "unreachable");
-    if (isAuthenticationFailure(o.unreachable)) summary.error = { ...summary.error!, code: "ECONNECTION", authentication: true };
-    return status;
-  }
   if (o.exit.channelError) return fail(`the script broke its channel to the host and was ended: ${o.exit.channelError}`);
   if (o.refusedPlugin) return fail(o.refusedPlugin);
   if (reported) {
-    if (o.broker.sawDenial(reported)) return finish("permissionDenied");
+    const denial = o.broker.sawDenial(reported);
+    if (denial) {
+      log(`stui: ${denial.message ?? reported.message}`);
+      return finish("permissionDenied");
+    }
     if (reported.code === "ECONNECTION" && o.broker.connectionFailed) {
       log(`stui: server unreachable: ${o.broker.connectionFailed.message}`);
       if (isAuthenticationFailure(o.broker.connectionFailed)) summary.error = { ...summary.error!, authentication: true };

@@ -30,10 +30,13 @@ export type Check = { kind: "granted" } | { kind: "ask" } | { kind: "denied"; re
 
 export type PromptAnswer = "yes" | "no" | "always";
 
-/** Asks a person; absent when nobody can answer (no TTY). */
+/**
+ * Asks a person; absent when nobody can answer (no TTY). A question the person ends without an
+ * answer (Ctrl-D), or that `signal` withdraws (the script is gone), counts as "no".
+ */
 export interface Prompter {
-  ask(question: string): Promise<PromptAnswer>;
-  confirm(question: string): Promise<boolean>;
+  ask(question: string, signal?: AbortSignal): Promise<PromptAnswer>;
+  confirm(question: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 export type Authorization =
@@ -94,7 +97,7 @@ export class Grants {
    * Decide one call: every class permissionsFor() names must be granted. Asks the
    * prompter (one question at a time) for classes neither granted nor denied.
    */
-  authorize(method: string, params: unknown, prompter: Prompter | undefined): Promise<Authorization> {
+  authorize(method: string, params: unknown, prompter: Prompter | undefined, signal?: AbortSignal): Promise<Authorization> {
     if (!isCommandName(method)) {
       // No permission class applies to a name the schema does not define; the host refuses such a
       // call before it gets here, and the client would refuse to encode it.
@@ -108,7 +111,7 @@ export class Grants {
           if (!prompter) {
             check = { kind: "denied", reason: "not-granted" };
           } else {
-            const answer = await prompter.ask(promptText(method, permission, this.#declaration));
+            const answer = signal?.aborted ? "no" : await prompter.ask(promptText(method, permission, this.#declaration), signal);
             if (answer === "always") this.#always.add(permission);
             if (answer === "no") this.#refused.add(permission);
             check = answer === "no" ? { kind: "denied", reason: "refused-at-prompt" } : { kind: "granted" };

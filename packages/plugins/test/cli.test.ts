@@ -2,6 +2,7 @@
 // the REPL through piped stdin and through a pseudo-terminal, the permission prompt.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import path from "node:path";
 import { authorizeClient, readKeyPair, trustServer } from "@stui/client/keys";
 import { startTestServer, type TestServer } from "@stui/testkit";
@@ -42,14 +43,35 @@ describe("stui run --watch", () => {
 });
 
 describe("server unreachable", () => {
-  it("stui run exits 4 and says where it looked", async () => {
+  /** A TCP listener that accepts and says nothing (not a STUI server): only the ping's limit can end a wait on it. */
+  async function silentListener(): Promise<{ endpoint: string; close(): Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const listener = createServer((s) => void sockets.add(s));
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    return {
+      endpoint: `tcp://127.0.0.1:${(listener.address() as { port: number }).port}`,
+      close: () => new Promise((resolve) => (sockets.forEach((s) => s.destroy()), listener.close(() => resolve()))),
+    };
+  }
+
+  it("stui run exits 4 at once when the connection is refused, and says where it looked", async () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const r = await stui(["run", "examples/hello.ts", "--allow-all", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" } });
+    const r = await stui(["run", "examples/hello.ts", "--allow-all", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "600000" } });
     expect(r.code).toBe(EXIT.unreachable);
-    expect(r.stderr).toContain(endpoint);
-    expect(r.stderr).toContain("no answer to ping within 500 ms");
-    expect(r.stderr).toContain(`stui: is a STUI server running at ${endpoint}?`);
+    expect(r.stderr).toContain(`connection refused: nothing listens at ${endpoint}`);
+    expect(r.stderr).toContain(`is a STUI server running at ${endpoint}?`);
     expect(r.stderr).not.toContain("failed on authentication");
+  });
+
+  it("stui run exits 4 when something listens but no ping answer comes within STUI_CONNECT_TIMEOUT_MS", async () => {
+    const silent = await silentListener();
+    try {
+      const r = await stui(["run", "examples/hello.ts", "--allow-all", "--endpoint", silent.endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" } });
+      expect(r.code).toBe(EXIT.unreachable);
+      expect(r.stderr).toContain("no answer to ping within 500 ms");
+    } finally {
+      await silent.close();
+    }
   });
 
   it("stui run with a key the server does not authorize exits 4 and reads as a key problem, not a missing server", async () => {
@@ -74,9 +96,9 @@ describe("server unreachable", () => {
 
   it("stui repl exits 4", async () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const r = await stui(["repl", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "500" }, input: "3 + 4\n" });
+    const r = await stui(["repl", "--endpoint", endpoint], { env: { ...env, STUI_CONNECT_TIMEOUT_MS: "600000" }, input: "3 + 4\n" });
     expect(r.code).toBe(EXIT.unreachable);
-    expect(r.stderr).toContain(`server unreachable at ${endpoint}: no answer to ping within 500 ms`);
+    expect(r.stderr).toContain(`server unreachable at ${endpoint}: connection refused`);
   });
 });
 
@@ -163,6 +185,29 @@ describe.skipIf(!HAS_SCRIPT)("in a pseudo-terminal (util-linux script)", () => {
     await run.expect(/total \* 2 = 14/);
     expect(await run.done).toBe(EXIT.ok);
     expect(run.output.match(/Allow\?/g)).toHaveLength(1);
+  });
+
+  it("Ctrl-D at the question refuses (exit 3) without crashing the host; the script's session is closed", async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} run examples/hello.ts --allow-read`;
+    const run = pty(command, { env });
+    await run.expect(/Allow\?.*\[y\/n\/a\] /);
+    expect(server.sessions.list()).toHaveLength(1);
+    run.send("\x04");
+    expect(await run.done).toBe(EXIT.permissionDenied);
+    expect(run.output).toContain("(no answer: refused)");
+    expect(run.output).toContain('evaluate needs the "eval" permission');
+    expect(run.output).not.toMatch(/AbortError|Aborted with Ctrl\+D/);
+    expect(server.sessions.list()).toHaveLength(0);
+  });
+
+  it("Ctrl-C at the question interrupts the run (exit 130); the script's session is closed", async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(STUI_BIN)} run examples/hello.ts --allow-read`;
+    const run = pty(command, { env });
+    await run.expect(/Allow\?.*\[y\/n\/a\] /);
+    run.send("\x03");
+    expect(await run.done).toBe(EXIT.interrupted);
+    expect(run.output).not.toMatch(/AbortError/);
+    expect(server.sessions.list()).toHaveLength(0);
   });
 
   it("answering 'n' refuses: exit 3", async () => {

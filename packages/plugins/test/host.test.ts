@@ -156,7 +156,7 @@ describe("exit codes and cleanup", () => {
     const r = await runWithFake(fixture("evaluate.ts"), { allow: ["read"] });
     expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(r.log.join("\n")).toContain('evaluate needs the "eval" permission: run again with --allow-eval');
-    expect(r.summary.denied).toEqual([{ method: "evaluate", permission: "eval", reason: "not-granted" }]);
+    expect(r.summary.denied).toEqual([{ method: "evaluate", permission: "eval", reason: "not-granted", message: 'permission denied: evaluate needs the "eval" permission: run again with --allow-eval' }]);
     expect(r.server.calls.map((c) => c.method)).not.toContain("evaluate");
     expect(r.server.open.size).toBe(0);
   });
@@ -195,7 +195,7 @@ describe("plugins", () => {
     expect(r.stdout).toContain("PINGED");
     expect(r.stdout).not.toContain("EVALUATED");
     expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
-    expect(r.summary.denied).toEqual([{ method: "evaluate", permission: "eval", reason: "undeclared" }]);
+    expect(r.summary.denied).toEqual([{ method: "evaluate", permission: "eval", reason: "undeclared", message: expect.stringContaining('plugin "reader" does not declare') }]);
     expect(r.log.join("\n")).toContain('plugin "reader" does not declare');
   });
 
