@@ -60,7 +60,7 @@ const median = (xs: number[]): number => {
 
 export async function runHostBench(): Promise<{ lines: string[]; hostOverTsx: number }> {
   const { startTestServer } = await import("@stui/testkit");
-  const { handlers } = await import("../examples/scripted-handlers.js");
+  const { handlers } = await import("@stui/testkit/examples/scripted-handlers");
   // One STUI home for the server and both children: the server authorizes its client key.
   const home = mkdtempSync(path.join(tmpdir(), "stui-bench-"));
   const server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers, home });

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the main job on a machine without Pharo. Starts the reference
  * test server (real protocol, SCRIPTED Smalltalk answers from
- * examples/scripted-handlers.ts — a test double, not an image) on a free
+ * packages/testkit/examples/scripted-handlers.ts — a test double, not an image) on a free
  * loopback port, runs examples/hello.ts through the `stui` host with the
  * grants it needs, and stops the server. Exits with the script's exit code.
  *
@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startTestServer } from "@stui/testkit";
-import { handlers } from "../examples/scripted-handlers.js";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const server = await startTestServer({ handlers, name: "STUI demo (scripted answers, no Pharo image)" });

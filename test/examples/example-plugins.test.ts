@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@stui/testkit";
-import { handlers } from "../../examples/scripted-handlers.js";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
 import { hostNotes, stui } from "../../packages/plugins/test/cli-helpers.js";
 import { tempDir } from "../../packages/plugins/test/helpers.js";

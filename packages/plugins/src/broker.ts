@@ -16,11 +16,15 @@ import { StuiError, isStuiError } from "./script-api.js";
 import { stopRunning } from "./stop-running.js";
 
 export interface Denial {
+  /** The command refused; for a refusal of the sandbox itself, the grant's name (fs-write, …). */
   method: string;
-  permission: Permission;
+  /** A permission class of the protocol, or a grant of the sandbox (fs-read, fs-write, net, run, env). */
+  permission: Permission | "fs-read" | "fs-write" | "net" | "run" | "env";
   reason: DenyReason;
   /** The message the script got (it names the flag to add). */
   message?: string;
+  /** The path or host:port refused, for a refusal of the sandbox. */
+  resource?: string;
 }
 
 type Answer = HostMessage & { t: "result" };

@@ -12,7 +12,8 @@ import path from "node:path";
 import { readAllowed, type ReadPolicy } from "./bundle-guard.js";
 import type { StaticDeclaration } from "./plugin-declaration.js";
 
-const FORMAT = 2;
+/** Bumped whenever a bundle built by an older host would run differently (3: absolute source maps). */
+const FORMAT = 3;
 
 export interface CachedBundle {
   code: Buffer;

@@ -104,6 +104,9 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
         metafile: true,
         outfile: "script.mjs",
         sourcemap: "inline",
+        // Stack traces in the child name the script's files where they really are (the bundle
+        // itself lives elsewhere), so the host can point at the line that failed.
+        sourceRoot: `${pathToFileURL(path.dirname(script)).href}/`,
         logLevel: "silent",
         // CommonJS dependencies may require() builtins; give the ESM bundle a require.
         banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },

@@ -8,6 +8,7 @@
 
 import path from "node:path";
 import { stuiHome } from "@stui/client/keys";
+import { accessDenial } from "./access-denial.js";
 import { PermissionBroker, type Denial } from "./broker.js";
 import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js";
 import { firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
@@ -18,6 +19,7 @@ import { detectIsolation, isolationWarning, type Isolation, type IsolationPrefer
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { startSandbox, type Output, type SandboxExit } from "./sandbox-process.js";
+import { formatScriptError } from "./script-error.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -53,6 +55,8 @@ export interface RunOptions {
    * the network stubs, so the security suite can prove that the OS layer holds on its own.
    */
   testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
+  /** The person's current folder: the script's working folder when a grant covers it (default process.cwd()). */
+  cwd?: string | undefined;
   /** Told the bundle's source files as soon as they are known (for --watch). */
   onInputs?: (inputs: string[]) => void;
 }
@@ -91,14 +95,6 @@ const STATUS_EXIT: Record<RunStatus, ExitCode> = {
 
 export function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-function formatScriptError(e: SerializedError): string {
-  const lines = [`stui: script error: ${e.stack ?? `${e.name}: ${e.message}`}`];
-  if (e.code) lines.push(`  code: ${e.code}${e.kind ? ` (${e.kind})` : ""}`);
-  const data = e.data as { line?: number; column?: number } | undefined;
-  if (e.kind === "syntaxError" && data?.line !== undefined) lines.push(`  Smalltalk line ${data.line}, column ${data.column}`);
-  return lines.join("\n");
 }
 
 /**
@@ -140,6 +136,12 @@ interface Run {
   options: RunOptions;
   script: string;
   home: string;
+  /** The script's own source files (known once it is bundled). */
+  sources: string[];
+  read: PathGrant[];
+  write: PathGrant[];
+  /** The child's working folder when it is the person's own (granted), else undefined (the sandbox's empty one). */
+  sandboxCwd?: string | undefined;
   summary: RunSummary;
   log: (line: string) => void;
   elapsed: () => number;
@@ -166,6 +168,9 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
     options,
     script,
     home: options.home ?? stuiHome(),
+    sources: [],
+    read: [],
+    write: [],
     summary,
     log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
     elapsed: () => performance.now() - started,
@@ -180,6 +185,8 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   // Grants and isolation first: a bad grant or a missing mechanism is said before anything runs.
   const read = resolveGrants("--allow-fs-read", options.fsRead ?? [], run.home);
   const write = resolveGrants("--allow-fs-write", options.fsWrite ?? [], run.home);
+  run.read = read;
+  run.write = write;
   const isolation = detectIsolation(options.isolation ?? "auto");
   const server = openConnection(options);
 
@@ -229,6 +236,7 @@ async function build(run: Run): Promise<Bundle | RunSummary> {
   try {
     const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log });
     run.summary.inputs = bundle.sources;
+    run.sources = bundle.sources;
     run.summary.bundleCached = bundle.cached;
     run.options.onInputs?.(bundle.sources);
     return bundle;
@@ -299,9 +307,13 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
         break;
     }
   };
+  const cwd = options.cwd ?? process.cwd();
+  const granted = [...sandbox.read, ...sandbox.write].some((g) => [g.real, g.given].some((d) => cwd === d || cwd.startsWith(d.endsWith(path.sep) ? d : d + path.sep)));
+  run.sandboxCwd = granted ? cwd : undefined;
   const child = startSandbox(
     {
       ...sandbox,
+      cwd: run.sandboxCwd,
       code: bundle.code,
       args: options.args,
       hidden: [run.home],
@@ -371,7 +383,13 @@ function verdict(run: Run, o: Observed): RunSummary {
       if (isAuthenticationFailure(o.broker.connectionFailed)) summary.error = { ...summary.error!, authentication: true };
       return finish("unreachable");
     }
-    log(formatScriptError(reported));
+    const refused = accessDenial(reported, { read: run.read, write: run.write, run: false, cwd: run.sandboxCwd });
+    if (refused) {
+      log(`stui: ${refused.message}`);
+      summary.denied.push({ method: refused.grant, permission: refused.grant, reason: "not-granted", message: refused.message, ...(refused.resource ? { resource: refused.resource } : {}) });
+      return finish("permissionDenied");
+    }
+    log(formatScriptError(reported, { sources: run.sources, cwd: process.cwd() }));
     return finish("scriptError");
   }
   if (o.exit.code === 0) return finish("ok");

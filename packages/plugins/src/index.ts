@@ -6,6 +6,6 @@
 //   export default definePlugin({ name: "hello", description: "…", permissions: ["read", "eval"],
 //     run: async (stui) => console.log((await stui.session.evaluate("3 + 4")).value.printString) });
 
-export { StuiError, definePlugin, isPlugin, isStuiError } from "./script-api.js";
-export type { Plugin, PluginDefinition, ScriptClient, ScriptSession, SessionEvaluateOptions, StuiErrorCode, StuiScript } from "./script-api.js";
+export { StuiError, definePlugin, isPlugin, isRemoteError, isStuiError } from "./script-api.js";
+export type { Plugin, PluginDefinition, RemoteError, ScriptClient, ScriptSession, SessionEvaluateOptions, StuiErrorCode, StuiScript } from "./script-api.js";
 export type { Permission } from "@stui/client/protocol";

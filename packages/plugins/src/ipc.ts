@@ -23,6 +23,8 @@ export interface SerializedError {
   kind?: string;
   data?: unknown;
   stack?: string;
+  /** Node's permission model refused something (ERR_ACCESS_DENIED): what, and on which resource. */
+  access?: { permission: string; resource: string };
 }
 
 export type ChildMessage =
@@ -52,6 +54,8 @@ export function serializeError(error: unknown): SerializedError {
     if (typeof e.kind === "string") out.kind = e.kind;
     if (e.data !== undefined) out.data = jsonSafe(e.data);
     if (typeof e.stack === "string") out.stack = e.stack;
+    const a = error as Error & { permission?: unknown; resource?: unknown };
+    if (typeof a.permission === "string" && typeof a.resource === "string") out.access = { permission: a.permission, resource: a.resource };
     return out;
   }
   return { name: "Error", message: String(error) };
@@ -99,6 +103,8 @@ export function parseChildMessage(m: unknown): ChildMessage | undefined {
       if (typeof e.kind === "string") out.kind = e.kind;
       if (typeof e.stack === "string") out.stack = e.stack;
       if (e.data !== undefined) out.data = e.data;
+      const a = e.access as Record<string, unknown> | undefined;
+      if (typeof a === "object" && a !== null && typeof a.permission === "string" && typeof a.resource === "string") out.access = { permission: a.permission, resource: a.resource };
       return { t: "error", error: out };
     }
     default:

@@ -66,6 +66,8 @@ export interface SandboxLayout {
   bundleFile: string;
   /** An empty folder for the child's working directory (levels without a mount namespace). */
   workDir: string;
+  /** The working directory instead of the empty one: the person's current folder, when a grant covers it. */
+  cwd?: string | undefined;
   read: readonly PathGrant[];
   write: readonly PathGrant[];
   /** Never visible inside, whatever the grants (the STUI home). */
@@ -217,7 +219,7 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
       for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
       // Nothing written outside a write grant survives or reaches the host: the root is read-only.
-      args.push("--remount-ro", "/", "--chdir", INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
+      args.push("--remount-ro", "/", "--chdir", layout.cwd ?? INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
       return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {} };
     }
     case "unshare": {
@@ -229,13 +231,13 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const setpriv = findOnPath("setpriv");
       const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
-      return { file: outer[0]!, args: outer.slice(1), cwd: layout.workDir, env: { ...layout.env } };
+      return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env } };
     }
     case "permission-model": {
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
       const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
       const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
-      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.workDir, env: { ...layout.env } };
+      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env } };
     }
   }
 }

@@ -86,6 +86,7 @@ export function formatError(error: unknown, source?: string): string {
     return [head, ...shown, ...(frames.length > 8 ? [`  … ${frames.length - 8} more frames`] : [])].join("\n");
   }
   if (e.kind === "timeout") return `Timeout: the evaluation ran longer than ${String(data.timeoutMs ?? "its limit")}ms and was stopped`;
+  if (e.kind === "internalError" && typeof data.detail === "string" && !e.message.includes(data.detail)) return `internalError: ${e.message}\n  server's detail: ${data.detail}`;
   if (e.kind) return `${e.kind}: ${e.message}`;
   return `${e.code ? `${e.code}: ` : ""}${e.message ?? String(error)}`;
 }

@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
 import { STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
-import { sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
+import { INSIDE, sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
 
 export interface Output {
   stdout: Writable;
@@ -27,6 +27,8 @@ const PASSED_ENV = ["TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_
 
 export interface SandboxOptions {
   isolation: Isolation;
+  /** The child's working folder, when a grant covers it (else an empty folder of the sandbox). */
+  cwd?: string | undefined;
   code: Buffer;
   args: readonly string[];
   read: readonly PathGrant[];
@@ -57,6 +59,11 @@ export interface SandboxChild {
   readonly exited: Promise<SandboxExit>;
 }
 
+/** Whether `p` lies in a sandbox's empty working folder (where relative paths land when the current folder is not granted). */
+export function inSandboxWorkDir(p: string): boolean {
+  return p === INSIDE.work || p.startsWith(`${INSIDE.work}/`) || new RegExp(`^${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/stui-run-[^/]+/work(/|$)`).test(p);
+}
+
 export function startSandbox(options: SandboxOptions, onMessage: (message: ChildMessage) => void): SandboxChild {
   const runDir = mkdtempSync(path.join(tmpdir(), "stui-run-"));
   chmodSync(runDir, 0o700);
@@ -71,7 +78,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  const command = sandboxCommand(options.isolation, { bundleFile, workDir, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args, permissionModel: options.testLayers?.permissionModel ?? true });
+  const command = sandboxCommand(options.isolation, { bundleFile, workDir, cwd: options.cwd, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args, permissionModel: options.testLayers?.permissionModel ?? true });
   const piped = options.output !== undefined || options.stdoutToStderr === true;
   const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");

@@ -6,7 +6,10 @@
 import type {
   CallOptions,
   CommandName,
+  ErrorDataByKind,
+  ErrorKind,
   EvaluateParams,
+  HandlesReleaseResult,
   EvaluateResult,
   InspectParams,
   InspectResult,
@@ -40,6 +43,8 @@ export interface ScriptSession {
   inspect(params: Omit<InspectParams, "sessionId">, options?: CallOptions): Promise<InspectResult>;
   /** The session's variables, history and handles (needs `read`). */
   restore(): Promise<SessionRestoreResult>;
+  /** Release object handles this session holds (from evaluate's keepHandle or inspect), so the image may collect them (needs `read`). */
+  release(handles: readonly string[]): Promise<HandlesReleaseResult>;
   /** Close the session now (the host does it anyway at the end). */
   close(): Promise<void>;
 }
@@ -133,4 +138,20 @@ export function isStuiError(error: unknown, code?: StuiErrorCode): error is Stui
   if (!(error instanceof Error) || !/^Stui\w*Error$/.test(error.name)) return false;
   const c = (error as { code?: unknown }).code;
   return isStuiErrorCode(c) && (code === undefined || c === code);
+}
+
+/** A StuiError the server answered (EREMOTE), of kind K: `data` has that kind's shape (generated from the schema). */
+export type RemoteError<K extends ErrorKind = ErrorKind> = StuiError & { readonly code: "EREMOTE"; readonly kind: K; readonly data: ErrorDataByKind[K] };
+
+/**
+ * True when `error` is an error reply (EREMOTE), and when `kind` is given, one of that kind; narrows
+ * `data` to the kind's shape. The host's own refusals are `permissionDenied` replies too.
+ *
+ * ```ts
+ * try { await stui.session.evaluate("1/0"); }
+ * catch (e) { if (isRemoteError(e, "evaluationError")) console.log(e.data.exceptionClass); }
+ * ```
+ */
+export function isRemoteError<K extends ErrorKind = ErrorKind>(error: unknown, kind?: K): error is RemoteError<K> {
+  return isStuiError(error, "EREMOTE") && typeof error.kind === "string" && (kind === undefined || error.kind === kind);
 }

@@ -8,7 +8,7 @@
 import { COMMANDS, COMMAND_SINCE, type CommandName, type Permission } from "@stui/client/protocol";
 import { startTestServer, type RequestContext, type TestHandlers, type TestServer } from "@stui/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { handlers } from "../../../examples/scripted-handlers.js";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
 import { EXIT } from "../src/exit-codes.js";
 import { HAS_SCRIPT, STUI_BIN, interactive, pty, stui } from "./cli-helpers.js";
 import { fixture, tempDir } from "./helpers.js";

@@ -1,5 +1,5 @@
 // The examples, run by the real `stui` command against the real test server
-// (@stui/testkit) whose Smalltalk tier is SCRIPTED test doubles (scripted-handlers.ts):
+// (@stui/testkit) whose Smalltalk tier is SCRIPTED test doubles (@stui/testkit/examples/scripted-handlers):
 // fixed answers, no Smalltalk is evaluated.
 
 import { existsSync, readFileSync } from "node:fs";
@@ -7,9 +7,9 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
-import { hostNotes, stui } from "./cli-helpers.js";
+import { REPO, hostNotes, stui } from "./cli-helpers.js";
 import { tempDir } from "./helpers.js";
-import { handlers } from "../../../examples/scripted-handlers.js";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -108,13 +108,30 @@ describe("examples/class-diagram.ts", () => {
     );
   });
 
-  it("without the file-system grant it cannot write (exit 1, no file)", async () => {
+  it("without the file-system grant it cannot write: a STUI permission denial (exit 3) naming the path and the flag; no file", async () => {
     const dir = tempDir();
     const out = path.join(dir, "collection.mmd");
     const r = await stui(["run", "examples/class-diagram.ts", "--allow-read", "--", "Collection", out], { env });
-    expect(r.code).toBe(EXIT.scriptError);
-    expect(r.stderr).toContain("ERR_ACCESS_DENIED");
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain(`stui: permission denied: writing ${out} needs a write grant: run again with --allow-fs-write=${dir}`);
+    expect(r.stderr).not.toContain("ERR_ACCESS_DENIED");
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("as the README says: --allow-fs-write=. in the current folder, and a relative output file", async () => {
+    const dir = tempDir();
+    const r = await stui(["run", path.join(REPO, "examples/class-diagram.ts"), "--allow-read", "--allow-fs-write=.", "--", "Collection", "collection.mmd"], { env, cwd: dir });
+    expect(hostNotes(r.stderr)).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(readFileSync(path.join(dir, "collection.mmd"), "utf8")).toContain("Collection <|-- HashedCollection");
+  });
+
+  it("a relative output file without a grant for the current folder: exit 3, and the message says why", async () => {
+    const dir = tempDir();
+    const r = await stui(["run", path.join(REPO, "examples/class-diagram.ts"), "--allow-read", "--", "Collection", "collection.mmd"], { env, cwd: dir });
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain("writing collection.mmd (a relative path): the script works in an empty folder of the sandbox because the current folder is not granted; run again with --allow-fs-write=.");
+    expect(existsSync(path.join(dir, "collection.mmd"))).toBe(false);
   });
 });
 

@@ -11,12 +11,13 @@ import { fakeServer } from "./fake-connection.js";
 import { FIXTURES, fixture, runWithFake, tempDir } from "./helpers.js";
 
 describe("escape attempts fail", () => {
-  it("cannot write a file without --allow-fs-write", async () => {
+  it("cannot write a file without --allow-fs-write: a permission denial (3) naming the path and the flag", async () => {
     const target = fixture("escaped.txt");
     const r = await runWithFake(fixture("write-file.ts"), { args: [target] });
-    expect(r.summary.exitCode).toBe(EXIT.scriptError);
+    expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(r.stdout).not.toContain("WROTE");
-    expect(r.log.join("\n")).toContain("ERR_ACCESS_DENIED");
+    expect(r.log.join("\n")).toContain(`permission denied: writing ${target} needs a write grant: run again with --allow-fs-write=${FIXTURES.replace(/\/$/, "")}`);
+    expect(r.summary.denied).toEqual([expect.objectContaining({ permission: "fs-write", resource: target })]);
     expect(existsSync(target)).toBe(false);
   });
 
@@ -26,15 +27,15 @@ describe("escape attempts fail", () => {
     expect(inside.summary.exitCode).toBe(EXIT.ok);
     expect(readFileSync(path.join(dir, "out.txt"), "utf8")).toBe("escaped");
     const outside = await runWithFake(fixture("write-file.ts"), { args: [fixture("escaped.txt")], fsWrite: [dir] });
-    expect(outside.summary.exitCode).toBe(EXIT.scriptError);
+    expect(outside.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(existsSync(fixture("escaped.txt"))).toBe(false);
   });
 
-  it("cannot spawn a process", async () => {
+  it("cannot spawn a process: a permission denial (3) naming --allow-run", async () => {
     const r = await runWithFake(fixture("spawn-process.ts"));
-    expect(r.summary.exitCode).toBe(EXIT.scriptError);
+    expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(r.stdout).not.toContain("SPAWNED");
-    expect(r.log.join("\n")).toContain("ERR_ACCESS_DENIED");
+    expect(r.log.join("\n")).toContain("starting a process needs a run grant: run again with --allow-run=<command>");
   });
 
   it("cannot start a worker", async () => {
@@ -61,14 +62,14 @@ describe("escape attempts fail", () => {
   it("cannot read files outside its folder", async () => {
     const outside = fileURLToPath(new URL("../package.json", import.meta.url));
     const r = await runWithFake(fixture("read-outside.ts"), { args: [outside] });
-    expect(r.summary.exitCode).toBe(EXIT.scriptError);
+    expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(r.stdout).not.toContain("READ");
-    expect(r.log.join("\n")).toContain("ERR_ACCESS_DENIED");
+    expect(r.log.join("\n")).toContain(`reading ${outside} needs a read grant: run again with --allow-fs-read=${path.dirname(outside)}`);
   });
 
   it("cannot read even its own folder without a grant; can with --allow-fs-read", async () => {
     const refused = await runWithFake(fixture("read-inside.ts"));
-    expect(refused.summary.exitCode).toBe(EXIT.scriptError);
+    expect(refused.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(refused.stdout).not.toContain("inside-data");
     const granted = await runWithFake(fixture("read-inside.ts"), { fsRead: [FIXTURES] });
     expect(granted.summary.exitCode).toBe(EXIT.ok);

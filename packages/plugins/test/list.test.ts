@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { stui } from "./cli-helpers.js";
 import { FIXTURES, tempDir } from "./helpers.js";
-import { handlers } from "../../../examples/scripted-handlers.js";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;

@@ -78,7 +78,7 @@ describe("stui-test-server", () => {
     expect(ping.server).toEqual({ name: "cli-test", version: "0.1.0", implementation: "typescript-testkit" });
     expect(expectResult(await client.request(envelope("evaluate", { code: "3 + 4" })), "evaluate").value.printString).toBe("7");
     expect(expectError(await client.request(envelope("evaluate", { code: "Object new" })), "internalError").detail).toContain("scripted test double: no script");
-    expect(expectError(await client.request(envelope("class.browse", { className: "Object" })), "internalError").detail).toContain("no Smalltalk image");
+    expect(expectError(await client.request(envelope("class.browse", { className: "Object" })), "classNotFound").className).toBe("Object");
 
     run.child.kill("SIGTERM");
     const exit = await run.exited;

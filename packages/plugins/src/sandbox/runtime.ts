@@ -9,10 +9,10 @@ import { Socket } from "node:net";
 import { PROTOCOL_VERSION, createApi, type CallOptions, type CommandName, type Permission, type Transport } from "@stui/client/protocol";
 import { CHANNEL_FD, FrameDecoder, encodeFrame } from "../channel.js";
 import { STUBS_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
-import { StuiError, definePlugin, isPlugin, isStuiError, type ScriptClient, type ScriptSession, type StuiScript } from "../script-api.js";
+import { StuiError, definePlugin, isPlugin, isRemoteError, isStuiError, type ScriptClient, type ScriptSession, type StuiScript } from "../script-api.js";
 import { lockdown } from "./lockdown.js";
 
-export { StuiError, definePlugin, isPlugin, isStuiError };
+export { StuiError, definePlugin, isPlugin, isRemoteError, isStuiError };
 export type * from "../script-api.js";
 
 // Open the channel before the stubs go in (it is a socket on an inherited descriptor).
@@ -74,11 +74,23 @@ function onHostMessage(m: HostMessage): void {
   else waiter.reject(deserializeError(m.error));
 }
 
+/**
+ * The error a failed call rejects with, carrying the stack of the call itself (where the script
+ * made it), not of the channel's data handler that received the answer. The child runs with
+ * --enable-source-maps, so its frames name the script's own files and lines.
+ */
+function atCallSite(error: Error, callSite: Error): Error {
+  const frames = (callSite.stack ?? "").split("\n").slice(1).join("\n");
+  error.stack = `${error.name}: ${error.message}${frames ? `\n${frames}` : ""}`;
+  return error;
+}
+
 function request(message: { t: "call"; method: string; params: unknown; timeoutMs?: number } | { t: "has"; permission: string }, signal?: AbortSignal): Promise<unknown> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   const id = nextId++;
+  const callSite = new Error();
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    pending.set(id, { resolve, reject: (error) => reject(atCallSite(error, callSite)) });
     ref();
     signal?.addEventListener(
       "abort",
@@ -133,6 +145,9 @@ const session: ScriptSession = {
   },
   async restore() {
     return client.session.restore({ sessionId: await session.id() });
+  },
+  async release(handles) {
+    return client.handles.release({ sessionId: await session.id(), handles: [...handles] });
   },
   async close() {
     const id = sessionId;
