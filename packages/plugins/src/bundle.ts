@@ -18,7 +18,9 @@ const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));
 const SANDBOX_DIR = path.dirname(RUNTIME);
 /** Files of the host's own runtime (this package's src and the generated protocol). */
 const RUNTIME_DIRS = [path.dirname(SANDBOX_DIR), path.dirname(fileURLToPath(import.meta.resolve("@stui/client/protocol")))].map((d) => d + path.sep);
-const scriptSources = (inputs: string[]): string[] => inputs.filter((f) => !RUNTIME_DIRS.some((d) => f.startsWith(d)));
+/** Whether a file is the host's own (its sandbox runtime, the generated protocol), not the script's. */
+export const isRuntimeFile = (file: string): boolean => RUNTIME_DIRS.some((d) => file.startsWith(d));
+const scriptSources = (inputs: string[]): string[] => inputs.filter((f) => !isRuntimeFile(f));
 
 /** How long a build may take when the run has no --timeout. */
 export const BUILD_LIMIT_MS = 60_000;
@@ -62,6 +64,12 @@ export interface BundleOptions {
   limitMs?: number | undefined;
   /** Told about a cache entry that was not used because it had been tampered with. */
   log?: (line: string) => void;
+  /**
+   * The script's text, when it does not come from a file (`stui run -`): `scriptPath` then only
+   * names it (its folder is where its imports resolve and what the read guard allows). Such a
+   * script is never cached.
+   */
+  source?: string | undefined;
 }
 
 export async function bundleScript(scriptPath: string, options: BundleOptions = {}): Promise<Bundle> {
@@ -69,13 +77,14 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
   const home = options.home ?? stuiHome();
   const cache = new BundleCache(options.cacheDir ?? path.join(home, "cache", "bundles"));
   const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS });
-  const hit = await cache.lookup(script, policy);
+  const given = options.source;
+  const hit = given === undefined ? await cache.lookup(script, policy) : undefined;
   if (hit && "tampered" in hit) options.log?.(`stui: ${hit.tampered}`);
   else if (hit) return { code: hit.code, inputs: hit.inputs, sources: scriptSources(hit.inputs), cached: true, declaration: hit.declaration };
 
   try {
     checkResolverFiles(script);
-    readAllowed(script, policy);
+    if (given === undefined) readAllowed(script, policy);
   } catch (error) {
     if (error instanceof ReadRefused) throw new BuildError([error.message]);
     throw error;
@@ -110,7 +119,7 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
         logLevel: "silent",
         // CommonJS dependencies may require() builtins; give the ESM bundle a require.
         banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },
-        plugins: [sandboxResolver(policy)],
+        plugins: [sandboxResolver(policy, given === undefined ? undefined : { file: script, text: given })],
       }),
       expired,
     ]);
@@ -127,10 +136,12 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith("<") && !f.startsWith("stui-entry") && !f.startsWith("stui:"))
     .map((f) => path.resolve(path.dirname(script), f.replace(/^file:/, "")));
+  const code = Buffer.from(output.contents);
+  if (given !== undefined) return { code, inputs, sources: scriptSources(inputs), cached: false, declaration: readDeclaration(given, script) };
+  // (Only a file's script reaches here: its inputs are hashed for the cache.)
   const hashes: Record<string, string> = {};
   for (const f of inputs) hashes[f] = sha256(readAllowed(f, policy));
   const declaration = readDeclaration(readAllowed(script, policy).toString("utf8"), script);
-  const code = Buffer.from(output.contents);
   await cache.store(script, { code, inputs: hashes, declaration });
   return { code, inputs, sources: scriptSources(inputs), cached: false, declaration };
 }
@@ -152,10 +163,16 @@ function loaderFor(file: string, type: string | undefined): Loader {
  * Resolves @stui/plugins to the sandbox runtime, refuses what cannot work in the sandbox, and
  * loads every file itself, through the read guard.
  */
-function sandboxResolver(policy: ReadPolicy): EsbuildPlugin {
+function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: string }): EsbuildPlugin {
   return {
     name: "stui-sandbox",
     setup(build) {
+      if (stdin) {
+        // The script itself, from stdin, under its (absent) file name: its imports resolve from
+        // that folder, through the guard; stack traces name it.
+        build.onResolve({ filter: /.*/ }, (args) => (args.path === stdin.file ? { path: stdin.file } : undefined));
+        build.onLoad({ filter: /.*/ }, (args) => (args.path === stdin.file ? { contents: stdin.text, loader: "ts", resolveDir: path.dirname(stdin.file) } : undefined));
+      }
       build.onResolve({ filter: /^(@stui\/plugins|stui:runtime)$/ }, () => ({ path: RUNTIME }));
       // The runtime needs only createApi and PROTOCOL_VERSION: take them from their own
       // generated files, not the protocol index (which drags in TypeBox and the ajv

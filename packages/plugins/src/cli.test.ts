@@ -15,7 +15,7 @@ describe("help tells the truth", () => {
   it("stui --help lists every command and every exit code of the EXIT table", async () => {
     const { code, out } = await cli("--help");
     expect(code).toBe(EXIT.ok);
-    for (const c of ["run", "repl", "list"]) expect(out).toContain(`stui ${c}`);
+    for (const c of ["run", "check", "eval", "repl", "list"]) expect(out).toContain(`stui ${c}`);
     for (const n of Object.values(EXIT)) expect(EXIT_CODES_HELP).toMatch(new RegExp(`^  ${n} `, "m"));
     expect(out).toContain(EXIT_CODES_HELP);
   });
@@ -28,7 +28,7 @@ describe("help tells the truth", () => {
       expect(out).toContain(`--deny-${p}`);
       expect(out).toContain(description);
     }
-    for (const flag of ["--allow-all", "--allow-fs-write", "--allow-fs-read", "--timeout", "--watch", "--json", "--endpoint"]) expect(out).toContain(flag);
+    for (const flag of ["--allow-all", "--allow-fs-write", "--allow-fs-read", "--timeout", "--watch", "--check", "--json", "--endpoint"]) expect(out).toContain(flag);
     expect(out).toContain(EXIT_CODES_HELP);
   });
 
@@ -44,7 +44,10 @@ describe("help tells the truth", () => {
     }
   });
 
-  it("repl and list answer --help", async () => {
+  it("check, eval, repl and list answer --help", async () => {
+    expect((await cli("check", "--help")).out).toContain("Usage: stui check");
+    expect((await cli("eval", "--help")).out).toContain("Usage: stui eval");
+    expect((await cli("help", "eval")).out).toContain("Usage: stui eval");
     expect((await cli("repl", "--help")).out).toContain("Usage: stui repl");
     expect((await cli("list", "--help")).out).toContain("Usage: stui list");
     expect((await cli("help", "run")).out).toContain("Usage: stui run");

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { PROTOCOL_VERSION } from "@stui/client/protocol";
 import { UsageError, defaultIo, parse, usage, type CliIo } from "./cli-args.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { CHECK_USAGE, checkCommand } from "./check-command.js";
+import { EVAL_USAGE, evalCommand } from "./eval-command.js";
 import { KEYS_HELP, keysCommand } from "./keys-command.js";
 import { LIST_USAGE, listCommand } from "./list-command.js";
 import { REPL_USAGE, replCommand } from "./repl-command.js";
@@ -19,6 +21,8 @@ const MAIN_HELP = `stui ${VERSION}: run TypeScript automation scripts against a 
 
 Usage:
   stui run <script.ts|.js|plugin-name> [options] [-- script args]
+  stui check <script.ts>… [--json]
+  stui eval '<Smalltalk>' [--endpoint <url>] [--timeout <time>] [--json]
   stui repl [--endpoint <url>] [--json]
   stui list [--json]
   stui keys [show | authorize | revoke | trust]
@@ -27,6 +31,8 @@ Usage:
 Commands:
   run     run a script or plugin in a sandbox; it reaches Pharo only through this host,
           which checks every call against the permissions you grant
+  check   type-check scripts as \`stui run\` sees them (the global \`stui\`, @stui/plugins, Node)
+  eval    evaluate one Smalltalk expression in a new session and print its value
   repl    an interactive Smalltalk workspace on a session
   list    the plugins in the project's plugin folder, with their declared permissions
   keys    this machine's CURVE keys, and which clients and servers it trusts (stui keys --help)
@@ -49,6 +55,8 @@ ${EXIT_CODES_HELP}
 /** Each command: its help text and what runs it. */
 const COMMANDS: Record<string, { help: () => string; run: (argv: string[], io: CliIo) => Promise<number> }> = {
   run: { help: runHelp, run: runCommand },
+  check: { help: () => CHECK_USAGE, run: checkCommand },
+  eval: { help: () => EVAL_USAGE, run: evalCommand },
   repl: { help: () => REPL_USAGE, run: replCommand },
   list: { help: () => LIST_USAGE, run: listCommand },
   keys: { help: () => KEYS_HELP, run: keysCommand },

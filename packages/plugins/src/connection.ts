@@ -5,6 +5,11 @@
 import type { Transport } from "@stui/client/protocol";
 import { isStuiError } from "./script-api.js";
 
+/** How long cleanup (closing a run's sessions) may take after --timeout or Ctrl-C ended it: the command ends within its limit plus this. */
+export const CLEANUP_GRACE_MS = 1000;
+/** How long cleanup may take after a script ended by itself with calls still in flight. */
+export const CLEANUP_LIMIT_MS = 5000;
+
 /** The host's link to the server: a Transport that can be closed. */
 export interface HostConnection extends Transport {
   close(): Promise<void>;

@@ -11,7 +11,7 @@ import { stuiHome } from "@stui/client/keys";
 import { accessDenial } from "./access-denial.js";
 import { PermissionBroker, type Denial } from "./broker.js";
 import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js";
-import { firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
+import { CLEANUP_GRACE_MS, CLEANUP_LIMIT_MS, firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
 import type { ChildMessage, SerializedError } from "./ipc.js";
@@ -26,6 +26,8 @@ export type { Output } from "./sandbox-process.js";
 
 export interface RunOptions {
   script: string;
+  /** The script's text when it is not read from `script` (`stui run -`); `script` then only names it. */
+  source?: string | undefined;
   args: readonly string[];
   flags: GrantFlags;
   connect: Connector;
@@ -57,11 +59,16 @@ export interface RunOptions {
   testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
   /** The person's current folder: the script's working folder when a grant covers it (default process.cwd()). */
   cwd?: string | undefined;
+  /**
+   * Type-check the script first (--check): `ok: false` ends the run with exit 1, before anything
+   * runs. Counted against --timeout (it cannot be interrupted; it is checked when it returns).
+   */
+  typeCheck?: ((script: string) => Promise<{ ok: boolean; report: string }>) | undefined;
   /** Told the bundle's source files as soon as they are known (for --watch). */
   onInputs?: (inputs: string[]) => void;
 }
 
-export type RunStatus = "ok" | "scriptError" | "buildError" | "permissionDenied" | "unreachable" | "timeout" | "interrupted";
+export type RunStatus = "ok" | "scriptError" | "buildError" | "typeError" | "permissionDenied" | "unreachable" | "timeout" | "interrupted";
 
 export interface RunSummary {
   command: "run";
@@ -87,6 +94,7 @@ const STATUS_EXIT: Record<RunStatus, ExitCode> = {
   ok: EXIT.ok,
   scriptError: EXIT.scriptError,
   buildError: EXIT.scriptError,
+  typeError: EXIT.scriptError,
   permissionDenied: EXIT.permissionDenied,
   unreachable: EXIT.unreachable,
   timeout: EXIT.timeout,
@@ -125,11 +133,6 @@ function openConnection(options: RunOptions): { connection: Promise<HostConnecti
     },
   };
 }
-
-/** How long cleanup (closing the script's sessions) may take after --timeout or Ctrl-C ended the script. */
-export const CLEANUP_GRACE_MS = 1000;
-/** How long cleanup may take after a script ended by itself with calls still in flight. */
-export const CLEANUP_LIMIT_MS = 5000;
 
 /** What one run carries between its steps. */
 interface Run {
@@ -188,6 +191,18 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   run.read = read;
   run.write = write;
   const isolation = detectIsolation(options.isolation ?? "auto");
+  if (options.typeCheck) {
+    const checked = await options.typeCheck(script);
+    if (!checked.ok) {
+      run.log(checked.report);
+      summary.error = { message: checked.report.split("\n").at(-1) ?? "type errors" };
+      return run.finish("typeError");
+    }
+    if (options.timeoutMs !== undefined && run.elapsed() > options.timeoutMs) {
+      run.log(`stui: the type check took longer than ${formatDuration(options.timeoutMs)}; nothing ran`);
+      return run.finish("timeout");
+    }
+  }
   const server = openConnection(options);
 
   const bundle = await build(run);
@@ -234,7 +249,7 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
 /** Bundle the script on the run's clock (bundling counts against --timeout); a finished summary if it did not build. */
 async function build(run: Run): Promise<Bundle | RunSummary> {
   try {
-    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log });
+    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log, source: run.options.source });
     run.summary.inputs = bundle.sources;
     run.sources = bundle.sources;
     run.summary.bundleCached = bundle.cached;
@@ -318,7 +333,8 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
       args: options.args,
       hidden: [run.home],
       clientName: `stui run ${path.basename(run.script)}`,
-      stdin: options.prompter ? "ignore" : "inherit",
+      // With a terminal, stdin is the host's (questions); a script read from stdin has used it up.
+      stdin: options.prompter || options.source !== undefined ? "ignore" : "inherit",
       output: options.output,
       stdoutToStderr: options.json === true,
       testLayers: options.testLayers,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StuiApi } from "@stui/client/protocol";
-import { completerFor, formatError, isComplete, parseMethodRef } from "./repl.js";
+import { completerFor, isComplete, parseMethodRef } from "./repl.js";
+import { formatError } from "./smalltalk-format.js";
 
 describe("isComplete: when an entry can be sent", () => {
   it.each([

@@ -6,10 +6,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { CLIENT_VERSIONS, createApi, type ClassBrowseResult, type EvaluateResult, type InspectResult, type MethodGetResult, type StuiApi } from "@stui/client/protocol";
+import { CLIENT_VERSIONS, createApi, type StuiApi } from "@stui/client/protocol";
 import { stuiHome } from "@stui/client/keys";
 import { firstPing, isAuthenticationFailure, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
+import { formatBrowse, formatError, formatInspect, formatMethod, formatValue, type RemoteError } from "./smalltalk-format.js";
+
 
 export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
 (an empty line sends an unfinished entry as it is; Ctrl-C drops it, or stops a running evaluation).
@@ -54,67 +56,6 @@ export function isComplete(source: string): boolean {
     }
   }
   return depth <= 0;
-}
-
-interface RemoteError {
-  code?: string;
-  kind?: string;
-  message: string;
-  data?: unknown;
-}
-
-export function formatValue(result: EvaluateResult): string {
-  const v = result.value;
-  return `${v.printString}${v.truncated ? " …(truncated)" : ""}  "${v.className}"`;
-}
-
-/** An error, with the line and column of Smalltalk syntax errors pointed at in the source. */
-export function formatError(error: unknown, source?: string): string {
-  const e = error as RemoteError;
-  const data = (e.data ?? {}) as Record<string, unknown>;
-  if (e.kind === "syntaxError" && typeof data.line === "number" && typeof data.column === "number") {
-    const lines = [`Syntax error at line ${data.line}, column ${data.column}: ${String(data.description ?? e.message)}`];
-    const line = source?.split("\n")[data.line - 1];
-    if (line !== undefined) lines.push(`  ${line}`, `  ${" ".repeat(Math.max(0, data.column - 1))}^`);
-    return lines.join("\n");
-  }
-  if (e.kind === "evaluationError") {
-    const frames = Array.isArray(data.frames) ? (data.frames as { printString?: string; method?: string; line?: number }[]) : [];
-    const doIt = frames.find((f) => f.line !== undefined && String(f.method ?? "").endsWith(">>DoIt"));
-    const head = `${String(data.exceptionClass ?? "Error")}: ${String(data.messageText || data.description || e.message)}${doIt ? ` (line ${doIt.line})` : ""}`;
-    const shown = frames.slice(0, 8).map((f) => `  ${f.printString ?? f.method ?? "?"}${f.line !== undefined ? `  line ${f.line}` : ""}`);
-    return [head, ...shown, ...(frames.length > 8 ? [`  … ${frames.length - 8} more frames`] : [])].join("\n");
-  }
-  if (e.kind === "timeout") return `Timeout: the evaluation ran longer than ${String(data.timeoutMs ?? "its limit")}ms and was stopped`;
-  if (e.kind === "internalError" && typeof data.detail === "string" && !e.message.includes(data.detail)) return `internalError: ${e.message}\n  server's detail: ${data.detail}`;
-  if (e.kind) return `${e.kind}: ${e.message}`;
-  return `${e.code ? `${e.code}: ` : ""}${e.message ?? String(error)}`;
-}
-
-export function formatInspect(r: InspectResult): string {
-  const lines = [`${r.printString}  "${r.className}"  (handle ${r.handle}, identityHash ${r.identityHash})`];
-  for (const s of r.namedSlots) lines.push(`  ${s.name}: ${s.value.printString}  "${s.value.className}"`);
-  const indexed = r.indexed as { total?: number; offset?: number; elements?: { index?: number; value?: { printString: string; className: string } }[] };
-  if ((indexed.total ?? 0) > 0) {
-    lines.push(`  ${indexed.total} indexed element${indexed.total === 1 ? "" : "s"}:`);
-    for (const [i, el] of (indexed.elements ?? []).entries()) {
-      lines.push(`  [${el.index ?? (indexed.offset ?? 0) + i + 1}] ${el.value?.printString ?? "?"}  "${el.value?.className ?? "?"}"`);
-    }
-  }
-  return lines.join("\n");
-}
-
-export function formatBrowse(r: ClassBrowseResult): string {
-  const lines = [`${r.name}${r.side === "class" ? " class" : ""}  (package ${r.package})`, r.definition, ""];
-  lines.push(`superclasses: ${r.superclasses.join(" → ") || "(none)"}`);
-  lines.push(`subclasses: ${r.subclasses.join(", ") || "(none)"}`);
-  lines.push(`comment: ${r.comment ?? "(no comment)"}`);
-  for (const p of r.protocols) lines.push(`  ${p.name}: ${p.selectors.join(" ")}`);
-  return lines.join("\n");
-}
-
-export function formatMethod(r: MethodGetResult): string {
-  return [`${r.className}${r.side === "class" ? " class" : ""}>>${r.selector}  [${r.protocol}]  (package ${r.package}${r.isExtension ? ", extension" : ""})`, r.source].join("\n");
 }
 
 /** "Point>>x", "Point class>>new", "Point >> #x" → class, selector, side. */

@@ -10,10 +10,10 @@ import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 export function runHelp(): string {
   const perms = PERMISSION_CLASSES.map((p) => `  ${pad(allowFlag(p), 18)}grant "${p}": ${PERMISSIONS[p]}`).join("\n");
   const denies = PERMISSION_CLASSES.map((p) => `  ${pad(denyFlag(p), 18)}refuse "${p}", even if an allow flag or a prompt would grant it`).join("\n");
-  return `Usage: stui run <script.ts|.js|plugin-name> [options] [-- script args]
+  return `Usage: stui run <script.ts|.js|plugin-name|-> [options] [-- script args]
 
-Runs a script (a plain module using the global \`stui\`, or a plugin made with
-definePlugin) in a sandbox: on Linux in its own user, PID, network and mount namespaces
+Runs a script (a plain module using the global \`stui\`, or a plugin made with definePlugin;
+\`-\` reads it from stdin, its imports resolving from the current folder) in a sandbox: on Linux in its own user, PID, network and mount namespaces
 (bubblewrap; else unshare; else none, said on stderr), under Node's permission model
 inside. It reads nothing on disk but its bundle and the folders you grant (not even its
 own folder), writes nothing unless granted, starts no processes, has no network and sees
@@ -41,6 +41,7 @@ Options:
                        number is seconds): exit 124. Without it a build may take 60s at most.
                        This and Ctrl-C also stop what the script left running on the server
                        (evaluate.cancel) when the server speaks protocol 1.2
+  --check              type-check the script first (as \`stui check\` does); type errors: exit 1, nothing runs
   --watch              run again whenever one of the script's source files changes
   --json               print a JSON summary on stdout, with the isolation level (the script's own
                        stdout goes to stderr)
@@ -60,6 +61,7 @@ function runOptions() {
     endpoint: { type: "string" },
     timeout: { type: "string" },
     watch: { type: "boolean" },
+    check: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     "allow-all": { type: "boolean" },
@@ -79,6 +81,13 @@ function splitScriptArgs(args: string[]): [string[], string[]] {
   return i < 0 ? [args, []] : [args.slice(0, i), args.slice(i + 1)];
 }
 
+/** `--check`: the type check of check.ts, its report as `stui check` prints it. */
+async function typeCheck(script: string): Promise<{ ok: boolean; report: string }> {
+  const { checkScripts, checkSummary } = await import("./check.js");
+  const result = await checkScripts([script]);
+  return { ok: result.diagnostics.length === 0, report: [result.text.trimEnd(), checkSummary(result)].filter(Boolean).join("\n") };
+}
+
 /** The script a target names: a file, else a plugin of the plugin folders by name. */
 async function resolveTarget(target: string): Promise<string> {
   const script = path.resolve(target);
@@ -89,6 +98,15 @@ async function resolveTarget(target: string): Promise<string> {
   if (found.length === 0) throw new UsageError(`no such script: ${target} (and no plugin of that name in the plugin folder: stui list)`);
   if (found.length > 1) throw new UsageError(`${found.length} plugins are named "${target}": ${found.map((f) => path.relative(process.cwd(), f)).join(", ")}; run one by its path`);
   return found[0]!;
+}
+
+/** The name a script read from stdin goes by: a file that is not there, in the current folder (where its imports resolve). */
+export const STDIN_SCRIPT = "[stdin].ts";
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
@@ -111,7 +129,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
   const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
-  const script = await resolveTarget(target);
+  const fromStdin = target === "-";
+  if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
+  const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
 
   // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
   const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
@@ -138,6 +158,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
     fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
     prompter: defaultPrompter(),
+    typeCheck: v.check ? typeCheck : undefined,
     isolation,
     json,
     log: (line: string) => io.err(line),
@@ -159,7 +180,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         },
       });
     }
-    const summary = await runScript({ ...base, signal: interrupt.signal });
+    const source = fromStdin ? await readStdin() : undefined;
+    const summary = await runScript({ ...base, source, signal: interrupt.signal });
     if (summary.status === "unreachable") io.err(unreachableHint(summary, endpoint));
     if (json) io.out(JSON.stringify({ ...summary, endpoint }));
     return summary.exitCode;

@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { isRuntimeFile } from "./bundle.js";
 import type { SerializedError } from "./ipc.js";
 
 export interface StackFrame {
@@ -85,8 +86,8 @@ export function formatScriptError(e: SerializedError, context: ErrorContext): st
     if (text !== undefined) lines.push(`    ${first!.line} | ${text}`, `    ${" ".repeat(String(first!.line).length)} | ${" ".repeat(Math.max(0, first!.column - 1))}^`);
     for (const f of rest.slice(0, MAX_SCRIPT_FRAMES - 1)) lines.push(`  at ${shown(f)}${f.fn ? ` (${f.fn})` : ""}`);
   } else if (frames.length > 0) {
-    // Thrown outside the script's own files (a dependency): the stack as it is, without Node's internals.
-    for (const f of frames.filter((x) => !x.file.startsWith("node:")).slice(0, MAX_SCRIPT_FRAMES)) lines.push(`  at ${shown(f)}${f.fn ? ` (${f.fn})` : ""}`);
+    // Thrown outside the script's own files (a dependency): the stack as it is, without the host's runtime.
+    for (const f of frames.filter((x) => !isRuntimeFile(x.file)).slice(0, MAX_SCRIPT_FRAMES)) lines.push(`  at ${shown(f)}${f.fn ? ` (${f.fn})` : ""}`);
   }
   if (e.code) lines.push(`  code: ${e.code}${e.kind ? ` (${e.kind})` : ""}`);
   return lines.join("\n");

@@ -1,0 +1,177 @@
+// `stui check`, `stui run --check`, `stui eval` and `stui run -` as a user runs them, against
+// the real test server (scripted handlers: test doubles) where a server is needed.
+
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { handlers } from "@stui/testkit/examples/scripted-handlers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/exit-codes.js";
+import { freePort, hostNotes, stui } from "./cli-helpers.js";
+import { FIXTURES, tempDir } from "./helpers.js";
+
+let server: TestServer;
+let env: NodeJS.ProcessEnv;
+let releaseHeld: () => void = () => undefined;
+const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+let heldAnswered = 0;
+let heldParams: unknown;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    endpoint: "tcp://127.0.0.1:*",
+    handlers: {
+      ...handlers,
+      async evaluate(params, context) {
+        // A test double of an evaluation that runs until the test ends.
+        if (params.code === "hold") {
+          heldParams = params;
+          await held;
+          heldAnswered++;
+          return { value: { printString: "1", className: "SmallInteger", truncated: false }, durationMs: 0 };
+        }
+        return handlers.evaluate!(params, context);
+      },
+    },
+  });
+  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+});
+afterAll(async () => {
+  releaseHeld();
+  server.assertNoViolations();
+  await server.close();
+});
+
+function script(text: string, name = "script.ts"): string {
+  const dir = tempDir();
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const TYPE_ERROR = `const r = await stui.session.evaluate("3 + 4");\nconst n: number = r.value.printString;\nconsole.log("RAN", n);\n`;
+
+describe("stui check", () => {
+  it("reports type errors as file(line,column): error TSnnnn and exits 1", async () => {
+    const file = script(TYPE_ERROR);
+    const r = await stui(["check", file], { cwd: path.dirname(file) });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stdout).toContain("script.ts(2,7): error TS2322: Type 'string' is not assignable to type 'number'.");
+    expect(r.stderr).toContain("stui: check: 1 type error in 1 file");
+  });
+
+  it("knows the global stui, @stui/plugins (isRemoteError narrows data per kind without casts) and Node, outside any project", async () => {
+    const file = script(
+      [
+        `import { isRemoteError, definePlugin } from "@stui/plugins";`,
+        `import { writeFileSync } from "node:fs";`,
+        `try { await stui.session.evaluate("1/0"); } catch (e) { if (isRemoteError(e, "evaluationError")) writeFileSync("/dev/null", e.data.exceptionClass); }`,
+        `export const plugin = definePlugin({ name: "p", description: "d", permissions: ["read"], run: async (s) => void (await s.client.ping()) });`,
+      ].join("\n"),
+    );
+    const r = await stui(["check", file, path.join(FIXTURES, "daily", "handles-errors.ts")], { cwd: path.dirname(file) });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("stui: check: 2 files, no type errors");
+    expect(r.code).toBe(EXIT.ok);
+  });
+
+  it("--json: ok, files, diagnostics with file, line, column, code, message", async () => {
+    const file = script(TYPE_ERROR);
+    const r = await stui(["check", "--json", file]);
+    const json = JSON.parse(r.stdout) as { ok: boolean; files: string[]; diagnostics: unknown[] };
+    expect(json).toEqual({ ok: false, files: [file], diagnostics: [{ file, line: 2, column: 7, code: 2322, message: "Type 'string' is not assignable to type 'number'." }] });
+  });
+
+  it("stui run --check: type errors end the run before anything runs (exit 1, no call reaches the server)", async () => {
+    const file = script(TYPE_ERROR);
+    const before = server.requestCount;
+    const r = await stui(["run", "--check", file, "--allow-all"], { env });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stderr).toContain("error TS2322");
+    expect(r.stdout).not.toContain("RAN");
+    expect(server.requestCount).toBe(before);
+  });
+
+  it("stui run --check runs a script that type-checks", async () => {
+    const r = await stui(["run", "--check", "examples/hello.ts", "--allow-read", "--allow-eval"], { env });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("total * 2 = 14");
+  });
+});
+
+describe("stui eval", () => {
+  it("prints the value's printString, and closes its session", async () => {
+    const r = await stui(["eval", "3 + 4"], { env });
+    expect(r).toMatchObject({ code: EXIT.ok, stdout: "7\n" });
+    expect(hostNotes(r.stderr)).toBe("");
+    expect(server.sessions.list()).toHaveLength(0);
+  });
+
+  it("--json: the value with its class", async () => {
+    const r = await stui(["eval", "--json", "3 @ 4"], { env });
+    expect(r.code).toBe(EXIT.ok);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, value: { printString: "(3@4)", className: "Point", truncated: false }, durationMs: 0 });
+  });
+
+  it("an evaluation error: the exception and its frames on stderr, exit 1; --json carries the error's data", async () => {
+    const r = await stui(["eval", "1/0"], { env });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("ZeroDivide: ZeroDivide (scripted) (line 1)\n  SmallInteger(Number)>>/");
+    const json = JSON.parse((await stui(["eval", "--json", "1/0"], { env })).stdout) as { ok: boolean; error: { code: string; kind: string; data: { exceptionClass: string } } };
+    expect(json).toMatchObject({ ok: false, error: { code: "EREMOTE", kind: "evaluationError", data: { exceptionClass: "ZeroDivide" } } });
+  });
+
+  it("code from stdin (-); a syntax error points at its line and column", async () => {
+    const r = await stui(["eval", "-"], { env, input: "1 to: 3 do: [:i | i printString\n" });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stderr).toContain("Syntax error at line 1, column 31: ']' expected (scripted)\n  1 to: 3 do: [:i | i printString\n" + " ".repeat(32) + "^");
+  });
+
+  it("server unreachable: exit 4", async () => {
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const r = await stui(["eval", "3 + 4", "--endpoint", endpoint], { env });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toContain(`server unreachable at ${endpoint}: connection refused`);
+  });
+
+  it("--timeout: exit 124 while the evaluation still runs on the server; its session is closed", async () => {
+    const r = await stui(["eval", "hold", "--timeout", "1s"], { env });
+    expect(heldAnswered).toBe(0);
+    expect(r.code).toBe(EXIT.timeout);
+    expect(r.stderr).toContain("no answer within 1s");
+    expect(server.sessions.list()).toHaveLength(0);
+    // The server was asked to stop it at the same limit (its own timeoutMs, not the 30 s default).
+    expect((heldParams as { timeoutMs: number }).timeoutMs).toBeLessThanOrEqual(1000);
+  });
+
+  it("usage errors: no code, unquoted code", async () => {
+    expect((await stui(["eval"], { env })).code).toBe(EXIT.usage);
+    const r = await stui(["eval", "3", "+", "4"], { env });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toContain("quote it, e.g. stui eval '3 + 4'");
+  });
+});
+
+describe("stui run -", () => {
+  it("runs TypeScript from stdin; its relative imports resolve from the current folder", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "helper.ts"), `export const twice = (s: string): string => s + s;\n`);
+    const source = `import { twice } from "./helper.ts";\nconst r = await stui.session.evaluate("3 + 4");\nconsole.log(twice(r.value.printString));\n`;
+    const r = await stui(["run", "-", "--allow-read", "--allow-eval"], { env, cwd: dir, input: source });
+    expect(hostNotes(r.stderr)).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toBe("77\n");
+  });
+
+  it("a failure names the line of the stdin script", async () => {
+    const r = await stui(["run", "-", "--allow-read", "--allow-eval"], { env, cwd: tempDir(), input: `console.log("one");\nawait stui.session.evaluate("1/0");\n` });
+    expect(r.code).toBe(EXIT.scriptError);
+    expect(r.stderr).toContain("  at [stdin].ts:2:1");
+  });
+
+  it("cannot be watched or type-checked (usage error)", async () => {
+    expect((await stui(["run", "-", "--watch"], { env, input: "" })).code).toBe(EXIT.usage);
+    expect((await stui(["run", "-", "--check"], { env, input: "" })).code).toBe(EXIT.usage);
+  });
+});
