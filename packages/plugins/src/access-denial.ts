@@ -10,12 +10,13 @@
 import path from "node:path";
 import type { SerializedError } from "./ipc.js";
 import { INSIDE, type PathGrant } from "./isolation.js";
+import type { RunLayout } from "./os-grants.js";
 import { inSandboxWorkDir } from "./sandbox-process.js";
 
 /** What the sandbox refused, in the vocabulary of `stui run`'s flags. */
 export interface AccessDenial {
-  /** The flag's name without --allow-: fs-read, fs-write, run. */
-  grant: "fs-read" | "fs-write" | "run";
+  /** The flag's name without --allow-: fs-read, fs-write, run, net. */
+  grant: "fs-read" | "fs-write" | "run" | "net";
   /** The path refused (fs-read, fs-write). */
   resource?: string;
   message: string;
@@ -25,8 +26,19 @@ const within = (p: string, dir: string): boolean => p === dir || p.startsWith(di
 const covered = (p: string, grants: readonly PathGrant[]): boolean => grants.some((g) => within(p, g.real) || within(p, g.given));
 
 /** The denial a script's uncaught error stands for, when the grants bear it out; undefined otherwise. */
-export function accessDenial(e: SerializedError, grants: { read: readonly PathGrant[]; write: readonly PathGrant[]; run: boolean; cwd: string | undefined }): AccessDenial | undefined {
-  if (e.code !== "ERR_ACCESS_DENIED" || !e.access) return undefined;
+export interface Granted {
+  read: readonly PathGrant[];
+  write: readonly PathGrant[];
+  run: RunLayout | undefined;
+  cwd: string | undefined;
+  /** Destinations (host:port) the host's network proxy refused in this run. */
+  netDenied?: ReadonlySet<string>;
+}
+
+export function accessDenial(error: SerializedError, grants: Granted): AccessDenial | undefined {
+  // fetch reports a refused connection as "fetch failed", the refusal being its cause.
+  const e = error.code === "ERR_ACCESS_DENIED" ? error : error.cause?.code === "ERR_ACCESS_DENIED" ? error.cause : undefined;
+  if (!e?.access) return undefined;
   const { permission, resource } = e.access;
   // A relative path is relative to the child's working folder: the person's current folder when
   // a grant covers it, else the sandbox's empty one.
@@ -40,9 +52,17 @@ export function accessDenial(e: SerializedError, grants: { read: readonly PathGr
       if (!file || covered(file, grants.read) || covered(file, grants.write)) return undefined;
       if (inSandboxWorkDir(file)) return { grant: "fs-read", resource: file, message: `permission denied: reading ${path.basename(file)} (a relative path): the script works in an empty folder of the sandbox because the current folder is not granted; run again with --allow-fs-read=. (or read under a granted folder)` };
       return { grant: "fs-read", resource: file, message: `permission denied: reading ${file} needs a read grant: run again with --allow-fs-read=${path.dirname(file)}` };
-    case "ChildProcess":
-      if (grants.run) return undefined;
-      return { grant: "run", message: "permission denied: starting a process needs a run grant: run again with --allow-run=<command>" };
+    case "ChildProcess": {
+      if (!grants.run) return { grant: "run", ...(resource ? { resource } : {}), message: `permission denied: starting a process${resource ? ` (${resource})` : ""} needs a run grant: run again with --allow-run=${resource ? path.basename(resource) : "<command>"}` };
+      // Run is granted: a refusal names a command outside the list (the runtime says which).
+      const command = path.basename(resource);
+      if (!resource || grants.run.all || grants.run.commands.some((c) => c.name === resource || c.name === command)) return undefined;
+      return { grant: "run", resource, message: `permission denied: ${resource} is not among the granted commands (${grants.run.commands.map((c) => c.name).join(", ")}): run again with --allow-run=${[...grants.run.commands.map((c) => c.name), resource].join(",")}` };
+    }
+    case "Net":
+      // Only what the host's own proxy refused: the host saw it.
+      if (!grants.netDenied?.has(resource)) return undefined;
+      return { grant: "net", resource, message: e.message };
     default:
       return undefined;
   }

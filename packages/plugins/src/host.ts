@@ -16,6 +16,8 @@ import { EXIT, type ExitCode } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
 import type { ChildMessage, SerializedError } from "./ipc.js";
 import { detectIsolation, isolationWarning, type Isolation, type IsolationPreference, type PathGrant } from "./isolation.js";
+import { startNetProxy, type NetProxy } from "./net-proxy.js";
+import { OsGrantError, grantedEnv, netGranted, type NameList, type NetRules, type RunLayout } from "./os-grants.js";
 import { Grants, type GrantFlags, type PluginDeclaration, type Prompter } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { startSandbox, type Output, type SandboxExit } from "./sandbox-process.js";
@@ -64,6 +66,14 @@ export interface RunOptions {
    * runs. Counted against --timeout (it cannot be interrupted; it is checked when it returns).
    */
   typeCheck?: ((script: string) => Promise<{ ok: boolean; report: string }>) | undefined;
+  /** --allow-env / --deny-env: the variables granted are resolved against this environment (default process.env). */
+  env?: { allow: NameList; deny: NameList; from?: NodeJS.ProcessEnv } | undefined;
+  /** --allow-net / --deny-net: destinations the host's proxy lets the script reach. */
+  net?: NetRules | undefined;
+  /** --allow-run: the commands the sandbox shows (needs full isolation). */
+  run?: RunLayout | undefined;
+  /** The STUI server's endpoint, which the network proxy refuses whatever is granted. */
+  endpoint?: string | undefined;
   /** Told the bundle's source files as soon as they are known (for --watch). */
   onInputs?: (inputs: string[]) => void;
 }
@@ -143,6 +153,8 @@ interface Run {
   sources: string[];
   read: PathGrant[];
   write: PathGrant[];
+  /** The network proxy of this run (--allow-net), for what it refused. */
+  net?: NetProxy;
   /** The child's working folder when it is the person's own (granted), else undefined (the sandbox's empty one). */
   sandboxCwd?: string | undefined;
   summary: RunSummary;
@@ -191,6 +203,10 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   run.read = read;
   run.write = write;
   const isolation = detectIsolation(options.isolation ?? "auto");
+  if (options.run && isolation.level !== "full") {
+    throw new OsGrantError(`--allow-run needs full isolation (bubblewrap): at level "${isolation.level}" a command would run outside any OS sandbox, with all your rights (${isolation.reason ?? isolation.description})`);
+  }
+  const env = options.env ? grantedEnv(options.env.allow, options.env.deny, options.env.from ?? process.env) : {};
   if (options.typeCheck) {
     const checked = await options.typeCheck(script);
     if (!checked.ok) {
@@ -223,7 +239,14 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   summary.isolation = isolation;
   const warning = isolationWarning(isolation);
   if (warning) run.log(warning);
-  const observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { isolation, read, write });
+  const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint }) : undefined;
+  let observed: Observed;
+  try {
+    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { isolation, read, write, env, netSocket: proxy?.socket, run: options.run });
+  } finally {
+    if (proxy) run.net = proxy;
+    await proxy?.close();
+  }
 
   // Whatever happened, close what the script opened, within a bounded time: after --timeout or
   // Ctrl-C a small grace (the command must end then, not when a long evaluation answers), else
@@ -298,7 +321,16 @@ function declarationMismatch(bundle: Bundle, m: { name: string; description: str
 }
 
 /** Start the sandboxed child, answer its messages through the broker, and watch the clock and Ctrl-C. */
-async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: { isolation: Isolation; read: PathGrant[]; write: PathGrant[] }): Promise<Observed> {
+interface SandboxGrants {
+  isolation: Isolation;
+  read: PathGrant[];
+  write: PathGrant[];
+  env: Record<string, string>;
+  netSocket: string | undefined;
+  run: RunLayout | undefined;
+}
+
+async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: SandboxGrants): Promise<Observed> {
   const { options } = run;
   const seen: Omit<Observed, "exit" | "broker"> = { timedOut: false, aborted: false };
   const onMessage = (m: ChildMessage): void => {
@@ -399,7 +431,8 @@ function verdict(run: Run, o: Observed): RunSummary {
       if (isAuthenticationFailure(o.broker.connectionFailed)) summary.error = { ...summary.error!, authentication: true };
       return finish("unreachable");
     }
-    const refused = accessDenial(reported, { read: run.read, write: run.write, run: false, cwd: run.sandboxCwd });
+    const netDenied = new Set((run.net?.events ?? []).filter((e) => e.denied).map((e) => `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`));
+    const refused = accessDenial(reported, { read: run.read, write: run.write, run: run.options.run, cwd: run.sandboxCwd, netDenied });
     if (refused) {
       log(`stui: ${refused.message}`);
       summary.denied.push({ method: refused.grant, permission: refused.grant, reason: "not-granted", message: refused.message, ...(refused.resource ? { resource: refused.resource } : {}) });

@@ -25,6 +25,8 @@ export interface SerializedError {
   stack?: string;
   /** Node's permission model refused something (ERR_ACCESS_DENIED): what, and on which resource. */
   access?: { permission: string; resource: string };
+  /** The error's cause, one level deep (fetch wraps a refused connection in "fetch failed"). */
+  cause?: SerializedError;
 }
 
 export type ChildMessage =
@@ -46,7 +48,12 @@ export type HostMessage =
  */
 export const STUBS_ENV = "STUI_SANDBOX_STUBS";
 
-export function serializeError(error: unknown): SerializedError {
+/** Environment variable naming the host's network proxy socket inside the sandbox (set only with --allow-net). */
+export const NET_SOCKET_ENV = "STUI_NET_SOCKET";
+/** Environment variable telling the sandbox runtime which commands --allow-run granted ("*" for all); for its messages only. */
+export const RUN_ENV = "STUI_RUN";
+
+export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error instanceof Error) {
     const e = error as Error & { code?: unknown; kind?: unknown; data?: unknown };
     const out: SerializedError = { name: e.name, message: e.message };
@@ -56,6 +63,10 @@ export function serializeError(error: unknown): SerializedError {
     if (typeof e.stack === "string") out.stack = e.stack;
     const a = error as Error & { permission?: unknown; resource?: unknown };
     if (typeof a.permission === "string" && typeof a.resource === "string") out.access = { permission: a.permission, resource: a.resource };
+    if (depth === 0 && e.cause instanceof Error) {
+      const { stack: _, ...cause } = serializeError(e.cause, 1);
+      out.cause = cause;
+    }
     return out;
   }
   return { name: "Error", message: String(error) };
@@ -105,6 +116,16 @@ export function parseChildMessage(m: unknown): ChildMessage | undefined {
       if (e.data !== undefined) out.data = e.data;
       const a = e.access as Record<string, unknown> | undefined;
       if (typeof a === "object" && a !== null && typeof a.permission === "string" && typeof a.resource === "string") out.access = { permission: a.permission, resource: a.resource };
+      const c = e.cause as Record<string, unknown> | undefined;
+      if (typeof c === "object" && c !== null && typeof c.message === "string") {
+        const ca = c.access as Record<string, unknown> | undefined;
+        out.cause = {
+          name: typeof c.name === "string" ? c.name : "Error",
+          message: c.message,
+          ...(typeof c.code === "string" ? { code: c.code } : {}),
+          ...(typeof ca === "object" && ca !== null && typeof ca.permission === "string" && typeof ca.resource === "string" ? { access: { permission: ca.permission, resource: ca.resource } } : {}),
+        };
+      }
       return { t: "error", error: out };
     }
     default:

@@ -52,7 +52,46 @@ describe("bubblewrap command", () => {
   });
 });
 
+describe("grants beyond the image, in the bubblewrap command", () => {
+  it("--allow-net binds only the host's proxy socket into the sandbox; the network namespace stays unshared", () => {
+    const { args } = sandboxCommand(bwrap, { ...layout, netSocket: "/tmp/stui-net-x/net.sock" });
+    const joined = args.join(" ");
+    expect(joined).toContain(`--ro-bind /tmp/stui-net-x/net.sock ${INSIDE.net}`);
+    expect(joined).toContain(`--setenv STUI_NET_SOCKET ${INSIDE.net}`);
+    expect(args).toContain("--unshare-all");
+    expect(joined).not.toContain("--share-net");
+  });
+
+  it("--allow-run=<list> empties every bin folder (read-only) and binds back the granted command; Node may start children", () => {
+    const { args } = sandboxCommand(bwrap, { ...layout, run: { all: false, commands: [{ name: "git", files: ["/usr/bin/git"] }], denied: [], path: "/usr/bin" } });
+    const joined = args.join(" ");
+    expect(joined).toContain("--tmpfs /usr/bin");
+    expect(joined).toContain("--ro-bind /usr/bin/git /usr/bin/git");
+    expect(joined).toContain("--remount-ro /usr/bin");
+    expect(joined.indexOf("--tmpfs /usr/bin")).toBeLessThan(joined.indexOf("--ro-bind /usr/bin/git"));
+    expect(joined.indexOf("--ro-bind /usr/bin/git")).toBeLessThan(joined.indexOf("--remount-ro /usr/bin"));
+    expect(args.slice(args.indexOf("--") + 1)).toContain("--allow-child-process");
+  });
+
+  it("the bare --allow-run leaves the bin folders and hides the denied commands under /dev/null", () => {
+    const { args } = sandboxCommand(bwrap, { ...layout, run: { all: true, commands: [], denied: ["/usr/bin/curl"], path: "/usr/bin" } });
+    const joined = args.join(" ");
+    expect(joined).toContain("--ro-bind /dev/null /usr/bin/curl");
+    expect(joined).not.toContain("--tmpfs /usr/bin");
+  });
+
+  it("without --allow-run no child process is allowed by the permission model", () => {
+    expect(sandboxCommand(bwrap, layout).args).not.toContain("--allow-child-process");
+  });
+});
+
 describe("lower levels", () => {
+  it("refuse --allow-run (a command would run outside any OS sandbox)", () => {
+    const run = { all: true, commands: [], denied: [], path: "/usr/bin" };
+    expect(() => sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, run })).toThrow(/full isolation/);
+    expect(() => sandboxCommand({ level: "none", mechanism: "permission-model", description: "" }, { ...layout, run })).toThrow(/full isolation/);
+  });
+
   it("unshare hides the STUI home under an empty tmpfs before Node starts", () => {
     const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, hidden: [tmpdir()] });
     expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));

@@ -25,6 +25,8 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { NET_SOCKET_ENV } from "./ipc.js";
+import type { RunLayout } from "./os-grants.js";
 
 export type IsolationLevel = "full" | "partial" | "none";
 export type IsolationMechanism = "bubblewrap" | "unshare" | "permission-model";
@@ -52,8 +54,11 @@ export class IsolationUnavailable extends Error {
  */
 export const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
 
-/** Inside the "full" sandbox: where the bundle and the (empty, read-only) working folder are. */
-export const INSIDE = { root: "/stui", bundle: "/stui/script.mjs", work: "/stui/work" } as const;
+/** Inside the "full" sandbox: where the bundle, the (empty, read-only) working folder and the network proxy's socket are. */
+export const INSIDE = { root: "/stui", bundle: "/stui/script.mjs", work: "/stui/work", net: "/stui/net.sock" } as const;
+
+/** Folders of commands: with --allow-run=<list>, emptied but for the granted ones. */
+const BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/games", "/usr/local/games"];
 
 /** A folder the script may read or write: its real path, and the path as the person gave it. */
 export interface PathGrant {
@@ -76,6 +81,10 @@ export interface SandboxLayout {
   args: readonly string[];
   /** false only in tests that prove the OS layer alone: Node runs without its permission model. */
   permissionModel?: boolean;
+  /** --allow-net: the host's network proxy (a unix socket on the host), the sandbox's only way out. */
+  netSocket?: string | undefined;
+  /** --allow-run: the commands the sandbox shows (full isolation only). */
+  run?: RunLayout | undefined;
 }
 
 export interface SandboxCommand {
@@ -125,6 +134,33 @@ function systemMounts(): string[] {
     else if (stat.isDirectory()) args.push("--ro-bind", dir, dir);
   }
   if (!NODE.startsWith("/usr/")) args.push("--ro-bind", NODE, NODE);
+  return args;
+}
+
+/**
+ * --allow-run inside bubblewrap. The bare flag leaves the bin folders as they are and hides the
+ * --deny-run commands (/dev/null over them); a list empties every bin folder (a read-only tmpfs)
+ * and binds back only Node and the granted commands (with their real files and interpreters).
+ * Programs elsewhere under /usr (libexec helpers) stay executable: they run in the same sandbox.
+ */
+function runMounts(run: RunLayout | undefined): string[] {
+  if (!run) return [];
+  const args: string[] = [];
+  if (run.all) {
+    for (const file of run.denied) args.push("--ro-bind", "/dev/null", file);
+    return args;
+  }
+  const emptied = BIN_DIRS.filter((dir) => {
+    try {
+      return lstatSync(dir).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  for (const dir of emptied) args.push("--tmpfs", dir);
+  const within = (file: string): boolean => emptied.some((dir) => file.startsWith(`${dir}/`));
+  for (const file of new Set([NODE, ...run.commands.flatMap((c) => c.files)])) if (within(file) || !file.startsWith("/usr/")) args.push("--ro-bind", file, file);
+  for (const dir of emptied) args.push("--remount-ro", dir);
   return args;
 }
 
@@ -194,18 +230,18 @@ export function detectIsolation(preference: IsolationPreference = "auto"): Isola
 }
 
 /** Node's permission-model flags: one flag per path (this Node 20 refuses comma-separated lists). */
-export function permissionArgs(readable: readonly string[], writable: readonly string[]): string[] {
+export function permissionArgs(readable: readonly string[], writable: readonly string[], childProcesses = false): string[] {
   for (const p of [...readable, ...writable]) {
     if (p.includes(",")) throw new Error(`a path given to the sandbox cannot contain a comma: ${p}`);
   }
-  return [PERMISSION_FLAG, ...readable.map((p) => `--allow-fs-read=${p}`), ...writable.map((p) => `--allow-fs-write=${p}`), "--disable-warning=ExperimentalWarning", "--enable-source-maps"];
+  return [PERMISSION_FLAG, ...readable.map((p) => `--allow-fs-read=${p}`), ...writable.map((p) => `--allow-fs-write=${p}`), ...(childProcesses ? ["--allow-child-process", "--disable-warning=SecurityWarning"] : []), "--disable-warning=ExperimentalWarning", "--enable-source-maps"];
 }
 
 const both = (grants: readonly PathGrant[]): string[] => [...new Set(grants.flatMap((g) => [g.real, g.given]))];
 
 function nodeArgs(layout: SandboxLayout, bundle: string): string[] {
   if (layout.permissionModel === false) return ["--enable-source-maps", bundle, ...layout.args];
-  return [...permissionArgs([bundle, ...both(layout.read)], both(layout.write)), bundle, ...layout.args];
+  return [...permissionArgs([bundle, ...both(layout.read)], both(layout.write), layout.run !== undefined), bundle, ...layout.args];
 }
 
 /** The command that starts the child for this isolation. */
@@ -213,9 +249,11 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
   switch (isolation.mechanism) {
     case "bubblewrap": {
       const args = [...BWRAP_NAMESPACES, "--clearenv"];
-      for (const [name, value] of Object.entries(layout.env)) args.push("--setenv", name, value);
-      args.push(...systemMounts(), "--proc", "/proc", "--dev", "/dev");
+      const env = { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: INSIDE.net } : {}) };
+      for (const [name, value] of Object.entries(env)) args.push("--setenv", name, value);
+      args.push(...systemMounts(), ...runMounts(layout.run), "--proc", "/proc", "--dev", "/dev");
       args.push("--ro-bind", layout.bundleFile, INSIDE.bundle, "--dir", INSIDE.work);
+      if (layout.netSocket) args.push("--ro-bind", layout.netSocket, INSIDE.net);
       for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
       for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
       // Nothing written outside a write grant survives or reaches the host: the root is read-only.
@@ -223,6 +261,7 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {} };
     }
     case "unshare": {
+      if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
       // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
@@ -231,13 +270,14 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const setpriv = findOnPath("setpriv");
       const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
-      return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env } };
+      return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
     case "permission-model": {
+      if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
       const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
       const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
-      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env } };
+      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
   }
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { PERMISSIONS, type Permission } from "@stui/client/protocol";
 import { UsageError, connectTimeout, endpointOption, isolationPreference, pad, parse, parseDuration, type CliIo } from "./cli-args.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { LIST_FLAGS, OsGrantError, bareListFlags, grantedEnv, nameList, netRules, runLayout, type NameList } from "./os-grants.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 
 export function runHelp(): string {
@@ -34,6 +35,20 @@ ${denies}
 Files (resolved through symlinks; a folder that contains or lies in the STUI home is refused):
   --allow-fs-read <dir>    let the script read <dir>, e.g. its own folder: --allow-fs-read=. (repeatable)
   --allow-fs-write <dir>   let the script write files under <dir> (repeatable)
+  The script works in the current folder when one of these covers it, else in an empty one.
+
+Beyond the image (nothing by default; a deny flag beats its allow flag; lists are
+comma-separated and the flags repeatable; the bare flag means all):
+  --allow-env[=NAMES]      pass these environment variables to the script (NODE_OPTIONS and the other
+                           NODE_*, LD_*, STUI_* variables never pass); --deny-env[=NAMES]
+  --allow-net[=HOST[:PORT],…]  let the script open TCP connections (net, tls, http(s), fetch) to these
+                           destinations, through a proxy in this host that checks each one and
+                           resolves names itself; never to the STUI server's endpoint (the script
+                           reaches Pharo only through this host); no listening, UDP or DNS;
+                           --deny-net[=HOST[:PORT],…]
+  --allow-run[=CMD,…]      let the script start these commands (found on PATH, or absolute paths);
+                           they run inside the same sandbox, which shows no other command of the
+                           bin folders. Full isolation (bubblewrap) only; --deny-run[=CMD,…]
 
 Options:
   --endpoint <url>     server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
@@ -68,6 +83,7 @@ function runOptions() {
     "allow-fs-read": { type: "string", multiple: true },
     "allow-fs-write": { type: "string", multiple: true },
   };
+  for (const flag of LIST_FLAGS) options[flag] = { type: "string", multiple: true };
   for (const p of PERMISSION_CLASSES) {
     options[`allow-${p}`] = { type: "boolean" };
     options[`deny-${p}`] = { type: "boolean" };
@@ -109,9 +125,25 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** --allow-env / --allow-net / --allow-run and their --deny-*, checked and resolved before anything runs. */
+function osGrants(v: Record<string, unknown>, endpoint: string) {
+  const list = (name: (typeof LIST_FLAGS)[number]): NameList => nameList(v[name] as string[] | undefined);
+  try {
+    const env = { allow: list("allow-env"), deny: list("deny-env") };
+    grantedEnv(env.allow, env.deny, process.env);
+    const net = netRules(list("allow-net"), list("deny-net"));
+    if (!net.allow.all) for (const d of net.allow.destinations) if (`tcp://${d.host}:${d.port}` === endpoint) throw new OsGrantError(`--allow-net=${d.host}:${d.port} is the STUI server's endpoint: a script reaches it only through this host (stui.client), never directly`);
+    const run = runLayout(list("allow-run"), list("deny-run"));
+    return { env, net, run };
+  } catch (error) {
+    if (error instanceof OsGrantError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const [own, after] = splitScriptArgs(argv);
-  const { values, positionals } = parse(own, runOptions());
+  const { values, positionals } = parse(bareListFlags(own), runOptions());
   const v = values as Record<string, string | boolean | string[] | undefined>;
   if (v.help) {
     io.out(runHelp());
@@ -133,13 +165,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
   const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
 
+  const granted = osGrants(v, endpoint);
   // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
   const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
   const isolation = isolationPreference();
   try {
     resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
     resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
-    detectIsolation(isolation);
+    const level = detectIsolation(isolation);
+    if (granted.run && level.level !== "full") {
+      throw new IsolationUnavailable(`--allow-run needs full isolation (bubblewrap): at level "${level.level}" a command would run outside any OS sandbox, with all your rights (${level.reason ?? level.description})`);
+    }
   } catch (error) {
     if (error instanceof GrantError || error instanceof IsolationUnavailable) throw new UsageError(error.message);
     throw error;
@@ -159,6 +195,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
     prompter: defaultPrompter(),
     typeCheck: v.check ? typeCheck : undefined,
+    ...granted,
+    endpoint,
     isolation,
     json,
     log: (line: string) => io.err(line),

@@ -11,8 +11,9 @@ import path from "node:path";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
-import { STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
+import { RUN_ENV, STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
 import { INSIDE, sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
+import type { RunLayout } from "./os-grants.js";
 
 export interface Output {
   stdout: Writable;
@@ -41,6 +42,12 @@ export interface SandboxOptions {
   stdoutToStderr?: boolean;
   /** Tests only: switch inner layers off to prove the outer ones alone (see RunOptions.testLayers). */
   testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
+  /** --allow-env: the variables granted (besides the few every script gets: TERM, LANG, …). */
+  env?: Readonly<Record<string, string>> | undefined;
+  /** --allow-net: the host's network proxy socket. */
+  netSocket?: string | undefined;
+  /** --allow-run: the commands the sandbox shows. */
+  run?: RunLayout | undefined;
 }
 
 export interface SandboxExit {
@@ -72,13 +79,32 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   const workDir = path.join(runDir, "work");
   mkdirSync(workDir, { mode: 0o500 });
 
-  const env: Record<string, string> = { STUI_CLIENT_NAME: options.clientName };
-  if (options.testLayers?.stubs === false) env[STUBS_ENV] = "off";
+  const env: Record<string, string> = {};
   for (const name of PASSED_ENV) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  const command = sandboxCommand(options.isolation, { bundleFile, workDir, cwd: options.cwd, read: options.read, write: options.write, hidden: options.hidden, env, args: options.args, permissionModel: options.testLayers?.permissionModel ?? true });
+  Object.assign(env, options.env);
+  if (options.run) {
+    env.PATH = options.run.path;
+    env[RUN_ENV] = options.run.all ? "*" : options.run.commands.map((c) => c.name).join(",");
+  }
+  // The host's own variables last: nothing granted can replace them.
+  env.STUI_CLIENT_NAME = options.clientName;
+  if (options.testLayers?.stubs === false) env[STUBS_ENV] = "off";
+  const command = sandboxCommand(options.isolation, {
+    bundleFile,
+    workDir,
+    cwd: options.cwd,
+    read: options.read,
+    write: options.write,
+    hidden: options.hidden,
+    env,
+    args: options.args,
+    permissionModel: options.testLayers?.permissionModel ?? true,
+    netSocket: options.netSocket,
+    run: options.run,
+  });
   const piped = options.output !== undefined || options.stdoutToStderr === true;
   const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");

@@ -78,7 +78,10 @@ export function formatScriptError(e: SerializedError, context: ErrorContext): st
   const own = new Set(context.sources);
   const frames = stackFrames(e.stack);
   const scriptFrames = frames.filter((f) => own.has(f.file));
-  const shown = (f: StackFrame): string => `${path.relative(context.cwd, f.file) || f.file}:${f.line}:${f.column}`;
+  const shown = (f: StackFrame): string => {
+    const relative = path.relative(context.cwd, f.file);
+    return `${relative && !relative.startsWith("..") ? relative : f.file}:${f.line}:${f.column}`;
+  };
   if (scriptFrames.length > 0) {
     const [first, ...rest] = scriptFrames;
     lines.push(`  at ${shown(first!)}${first!.fn ? ` (${first!.fn})` : ""}`);
@@ -90,5 +93,6 @@ export function formatScriptError(e: SerializedError, context: ErrorContext): st
     for (const f of frames.filter((x) => !isRuntimeFile(x.file)).slice(0, MAX_SCRIPT_FRAMES)) lines.push(`  at ${shown(f)}${f.fn ? ` (${f.fn})` : ""}`);
   }
   if (e.code) lines.push(`  code: ${e.code}${e.kind ? ` (${e.kind})` : ""}`);
+  if (e.cause) lines.push(`  cause: ${e.cause.name}: ${e.cause.message}${e.cause.code ? ` (${e.cause.code})` : ""}`);
   return lines.join("\n");
 }

@@ -35,7 +35,7 @@ describe("escape attempts fail", () => {
     const r = await runWithFake(fixture("spawn-process.ts"));
     expect(r.summary.exitCode).toBe(EXIT.permissionDenied);
     expect(r.stdout).not.toContain("SPAWNED");
-    expect(r.log.join("\n")).toContain("starting a process needs a run grant: run again with --allow-run=<command>");
+    expect(r.log.join("\n")).toContain("starting a process (/bin/echo) needs a run grant: run again with --allow-run=echo");
   });
 
   it("cannot start a worker", async () => {

@@ -10,6 +10,8 @@
 // the OS layer is, and the security suite proves it with these stubs switched off.
 
 import { createRequire, syncBuiltinESMExports } from "node:module";
+import { isIP, type Socket, type SocketConnectOpts } from "node:net";
+import { Tunnel, destinationOf } from "./net-tunnel.js";
 
 const require = createRequire(import.meta.url);
 
@@ -30,15 +32,53 @@ function stub(target: Record<string, unknown>, name: string, what: string): void
   });
 }
 
+/** Put `value` in place of target[name] for good (a script cannot put the original back). */
+function replace(target: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, writable: false, configurable: false });
+}
+
+export interface LockdownOptions {
+  /**
+   * --allow-net: the host's network proxy, as a unix socket path inside the sandbox. TCP
+   * connections (net, tls, http(s), fetch) then go through it (net-tunnel.ts); listening, UDP
+   * and DNS stay refused (the proxy resolves names itself).
+   */
+  netSocket?: string | undefined;
+  /**
+   * --allow-run: "*" (every command) or the granted names. Calls naming another command are
+   * refused here with a message that says so; the sandbox's mounts are what enforce it (an
+   * ungranted command is not there at all).
+   */
+  run?: "*" | readonly string[] | undefined;
+}
+
 let locked = false;
 
-export function lockdown(): void {
+export function lockdown(options: LockdownOptions = {}): void {
   if (locked) return;
   locked = true;
-  const net = require("node:net") as Record<string, unknown> & { Socket: { prototype: Record<string, unknown> }; Server: { prototype: Record<string, unknown> } };
-  stub(net.Socket.prototype, "connect", "Opening a network connection (node:net)");
+  const net = require("node:net") as Record<string, unknown> & { Socket: (new () => Socket) & { prototype: Record<string, unknown> }; Server: { prototype: Record<string, unknown> } };
+  const tls = require("node:tls") as Record<string, unknown>;
+  // The originals the tunnel needs, taken before the stubs go in.
+  const socketConnect = net.Socket.prototype.connect as (this: Socket, o: SocketConnectOpts) => Socket;
+  const OriginalSocket = net.Socket;
+  const tlsConnect = tls.connect as (...args: unknown[]) => Socket;
+  stub(net.Socket.prototype, "connect", `Opening a network connection with new net.Socket().connect()${options.netSocket ? " (with --allow-net, use net.connect(), tls.connect(), http(s) or fetch: those go through the host)" : ""}`);
   stub(net.Server.prototype, "listen", "Listening on a network port (node:net)");
-  for (const name of ["connect", "createConnection", "createServer"]) stub(net, name, `node:net ${name}`);
+  stub(net, "createServer", "node:net createServer");
+  if (options.netSocket) {
+    const through = tunnelling(options.netSocket, (o) => socketConnect.call(new OriginalSocket(), o), tlsConnect);
+    replace(net, "connect", through.net);
+    replace(net, "createConnection", through.net);
+    replace(tls, "connect", through.tls);
+    const http = require("node:http") as { Agent: { prototype: Record<string, unknown> } };
+    // https.Agent inherits from http.Agent and sets its own createConnection (through tls.connect,
+    // tunnelled above) when it loads: load it first, or that assignment would meet a read-only one.
+    require("node:https");
+    replace(http.Agent.prototype, "createConnection", through.net);
+  } else {
+    for (const name of ["connect", "createConnection"]) stub(net, name, `node:net ${name}`);
+  }
   // Internals that make listening handles without listen() (test/security found _listen2).
   stub(net.Server.prototype, "_listen2", "Listening on a network port (node:net internals)");
   stub(net, "_createServerHandle", "Listening on a network port (node:net internals)");
@@ -55,16 +95,16 @@ export function lockdown(): void {
   }
   for (const mod of ["node:http", "node:https"]) {
     const m = require(mod) as Record<string, unknown>;
-    for (const name of ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`);
+    for (const name of options.netSocket ? ["createServer"] : ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`);
   }
   const http2 = require("node:http2") as Record<string, unknown>;
   for (const name of ["connect", "createServer", "createSecureServer"]) stub(http2, name, `node:http2 ${name}`);
-  const tls = require("node:tls") as Record<string, unknown>;
-  for (const name of ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`);
+  for (const name of options.netSocket ? ["createServer"] : ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`);
+  if (options.run !== "*") guardCommands(options.run ?? []);
   const inspector = require("node:inspector") as Record<string, unknown>;
   stub(inspector, "open", "Opening the inspector");
 
-  for (const name of ["fetch", "WebSocket", "EventSource"]) {
+  for (const name of options.netSocket ? [] : ["fetch", "WebSocket", "EventSource"]) {
     if (name in globalThis) {
       Object.defineProperty(globalThis, name, {
         get() {
@@ -116,4 +156,52 @@ export function lockdown(): void {
   }
   // ESM named imports (import { connect } from "node:net") read the same stubs.
   syncBuiltinESMExports();
+}
+
+/** net.connect and tls.connect that go through the host's proxy (a unix path is still refused). */
+function tunnelling(socketPath: string, connect: (o: SocketConnectOpts) => Socket, tlsConnect: (...args: unknown[]) => Socket) {
+  const open = (args: unknown[]): Tunnel => {
+    const to = destinationOf(args);
+    if (!to) throw new TypeError("net.connect: no port to connect to");
+    if ("path" in to) refuse(`Connecting to the unix socket ${to.path}`);
+    const tunnel = new Tunnel(socketPath, connect, to);
+    const listener = args.find((a) => typeof a === "function") as (() => void) | undefined;
+    if (listener) tunnel.once("connect", listener);
+    return tunnel;
+  };
+  return {
+    net: (...args: unknown[]) => open(args),
+    tls: (...args: unknown[]) => {
+      const options = (typeof args[0] === "object" && args[0] !== null ? args[0] : typeof args[2] === "object" && args[2] !== null ? args[2] : {}) as Record<string, unknown>;
+      if (options.socket) return tlsConnect(...args);
+      const to = destinationOf(args);
+      if (!to || "path" in to) return open(args);
+      const listener = args.find((a) => typeof a === "function");
+      const servername = typeof options.servername === "string" ? options.servername : isIP(to.host) ? undefined : to.host;
+      return tlsConnect({ ...options, host: to.host, port: to.port, ...(servername ? { servername } : {}), socket: new Tunnel(socketPath, connect, to) }, ...(listener ? [listener] : []));
+    },
+  };
+}
+
+/** child_process calls that name a command not granted fail at once, naming it (ERR_ACCESS_DENIED, ChildProcess, the command). */
+function guardCommands(granted: readonly string[]): void {
+  const cp = require("node:child_process") as Record<string, (...args: unknown[]) => unknown>;
+  const check = (command: unknown): void => {
+    const name = typeof command === "string" ? command.split("/").pop() ?? command : String(command);
+    if (granted.includes(name) || (typeof command === "string" && granted.includes(command))) return;
+    const e = new Error(`permission denied: running ${String(command)} needs --allow-run=${[...granted, name].join(",")}`) as Error & { code: string; permission: string; resource: string };
+    e.code = "ERR_ACCESS_DENIED";
+    e.permission = "ChildProcess";
+    e.resource = String(command);
+    throw e;
+  };
+  for (const name of ["spawn", "spawnSync", "execFile", "execFileSync"]) {
+    const original = cp[name]!;
+    replace(cp, name, (...args: unknown[]) => (check(args[0]), original(...args)));
+  }
+  // exec runs its command line through /bin/sh.
+  for (const name of ["exec", "execSync"]) {
+    const original = cp[name]!;
+    replace(cp, name, (...args: unknown[]) => (check("sh"), original(...args)));
+  }
 }

@@ -8,7 +8,7 @@
 import { Socket } from "node:net";
 import { PROTOCOL_VERSION, createApi, type CallOptions, type CommandName, type Permission, type Transport } from "@stui/client/protocol";
 import { CHANNEL_FD, FrameDecoder, encodeFrame } from "../channel.js";
-import { STUBS_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
+import { NET_SOCKET_ENV, RUN_ENV, STUBS_ENV, deserializeError, serializeError, type ChildMessage, type HostMessage } from "../ipc.js";
 import { StuiError, definePlugin, isPlugin, isRemoteError, isStuiError, type ScriptClient, type ScriptSession, type StuiScript } from "../script-api.js";
 import { lockdown } from "./lockdown.js";
 
@@ -22,7 +22,8 @@ try {
 } catch {
   channel = undefined;
 }
-if (process.env[STUBS_ENV] !== "off") lockdown();
+const granted = process.env[RUN_ENV];
+if (process.env[STUBS_ENV] !== "off") lockdown({ netSocket: process.env[NET_SOCKET_ENV], run: granted === "*" ? "*" : granted ? granted.split(",") : undefined });
 
 type Waiter = { resolve(value: unknown): void; reject(error: Error): void };
 
