@@ -5,10 +5,12 @@
 //
 //   hostile script ──fd 3: garbage / 4 GiB header / forged verdict──▶ host (must stay up)
 
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
+import { NONE, nameList, netRules, runLayout } from "../../packages/plugins/src/os-grants.js";
 import { fakeServer } from "../../packages/plugins/test/fake-connection.js";
-import { at, hostile, results, runHostile } from "./harness.js";
+import { FULL, at, hostile, results, runHostile, tempDir } from "./harness.js";
 
 describe("the host survives its child", () => {
   it(at("bytes that are not a frame end the child, not the host; the host then runs the next script"), async () => {
@@ -43,6 +45,19 @@ describe("exit codes 3 and 4 come from what the host saw", () => {
     const r = await runHostile(hostile("channel-forged.ts"), { args: ["permissionDenied"] });
     expect(r.summary.denied).toEqual([]);
     expect(r.summary.exitCode).toBe(EXIT.scriptError);
+  });
+
+  it(at("a forged refusal of the sandbox's own layers exits 1 when the grants contradict it (a granted folder, a destination the proxy never refused, a granted command)"), async () => {
+    const dir = tempDir();
+    const write = await runHostile(hostile("channel-forged.ts"), { args: ["write", path.join(dir, "out.txt")], fsWrite: [dir] });
+    expect(write.summary.exitCode).toBe(EXIT.scriptError);
+    const net = await runHostile(hostile("channel-forged.ts"), { args: ["net", "example.com:443"], net: netRules(nameList(["example.com:443"]), NONE) });
+    expect(net.summary.exitCode).toBe(EXIT.scriptError);
+    expect(net.summary.denied).toEqual([]);
+    if (FULL) {
+      const run = await runHostile(hostile("channel-forged.ts"), { args: ["run", "sh"], run: runLayout(nameList(["sh"]), NONE) });
+      expect(run.summary.exitCode).toBe(EXIT.scriptError);
+    }
   });
 
   it(at("a forged unreachable server exits 1, not 4"), async () => {
