@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark of the repository, one table after another, and one summary
 // line last:
 //   bench: typed/raw=<ratio> pipelined/lockstep=<ratio> p99_5clients_ms=<number>
-// preceded by `host/tsx=<ratio>` when the scripting host's bench (bench/host.ts) is there.
+// preceded by `host/tsx=<ratio> host_concurrent/one=<ratio>` when the scripting host's benches
+// (bench/host.ts, bench/host-concurrency.ts) are there.
 // Not part of `npm test`: numbers depend on the machine and its load.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ process.env["STUI_HOME"] = home.path;
 process.on("exit", () => home.remove());
 
 const hostBench = fileURLToPath(new URL("./host.ts", import.meta.url));
+const concurrencyBench = fileURLToPath(new URL("./host-concurrency.ts", import.meta.url));
 
 let hostLine: string | undefined;
 if (existsSync(hostBench)) {
@@ -22,6 +24,13 @@ if (existsSync(hostBench)) {
   for (const line of host.lines) console.log(line);
   console.log("");
   hostLine = `host/tsx=${host.hostOverTsx.toFixed(2)}`;
+}
+if (existsSync(concurrencyBench)) {
+  const { runHostConcurrencyBench } = (await import("./host-concurrency.js")) as { runHostConcurrencyBench: () => Promise<{ lines: string[]; concurrentOverOne: number }> };
+  const concurrency = await runHostConcurrencyBench();
+  for (const line of concurrency.lines) console.log(line);
+  console.log("");
+  hostLine = `${hostLine ?? ""} host_concurrent/one=${concurrency.concurrentOverOne.toFixed(2)}`.trim();
 }
 
 const client = await runClientBench();
