@@ -1,7 +1,7 @@
 // One evaluation in a session of its own, bounded in time: what `stui eval` does. The session is
 // closed however it ends (answer, error, --timeout, Ctrl-C), within a small grace.
 
-import { PROTOCOL_VERSION, type EvaluateResult } from "@stui/client/protocol";
+import { CLIENT_VERSIONS, type EvaluateResult } from "@stui/client/protocol";
 import { CLEANUP_GRACE_MS, firstPing, type Connector, type HostConnection } from "./connection.js";
 import { formatError, type RemoteError } from "./smalltalk-format.js";
 
@@ -42,7 +42,7 @@ export async function evaluateOnce(options: EvaluateOnceOptions): Promise<Outcom
     }
     const remaining = (): number | undefined => (options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (Date.now() - started)));
     try {
-      sessionId = ((await conn.call("session.create", { clientName: "stui eval", protocolVersions: [PROTOCOL_VERSION] }, { signal: stop.signal })) as { sessionId: string }).sessionId;
+      sessionId = ((await conn.call("session.create", { clientName: "stui eval", protocolVersions: [...CLIENT_VERSIONS] }, { signal: stop.signal })) as { sessionId: string }).sessionId;
       const limit = remaining();
       const result = (await conn.call("evaluate", { sessionId, code: options.code, ...(limit !== undefined ? { timeoutMs: limit } : {}) }, { signal: stop.signal })) as EvaluateResult;
       return { kind: "value", text: result.value.printString, json: { ok: true, value: result.value, durationMs: result.durationMs } };

@@ -3,6 +3,7 @@
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { CLIENT_VERSIONS } from "@stui/client/protocol";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { handlers } from "@stui/testkit/examples/scripted-handlers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -173,5 +174,24 @@ describe("stui run -", () => {
   it("cannot be watched or type-checked (usage error)", async () => {
     expect((await stui(["run", "-", "--watch"], { env, input: "" })).code).toBe(EXIT.usage);
     expect((await stui(["run", "-", "--check"], { env, input: "" })).code).toBe(EXIT.usage);
+  });
+});
+
+describe("against a server that speaks only the oldest protocol version", () => {
+  it("stui run, stui eval and stui repl offer every version the client speaks, and work", async () => {
+    const oldest = CLIENT_VERSIONS.at(-1)!;
+    const old = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers, supportedVersions: [oldest] });
+    try {
+      const oldEnv = { ...env, STUI_ENDPOINT: old.endpoint };
+      const run = await stui(["run", "examples/hello.ts", "--allow-read", "--allow-eval"], { env: oldEnv });
+      expect(run.stdout).toContain("total * 2 = 14");
+      expect(run.code).toBe(EXIT.ok);
+      expect((await stui(["eval", "3 + 4"], { env: oldEnv })).stdout).toBe("7\n");
+      expect((await stui(["repl"], { env: oldEnv, input: "3 + 4\n" })).stdout).toContain('7  "SmallInteger"');
+      expect(old.callsOf("session.create").map((c) => (c.params as { protocolVersions: string[] }).protocolVersions)).toEqual([[...CLIENT_VERSIONS], [...CLIENT_VERSIONS], [...CLIENT_VERSIONS]]);
+    } finally {
+      old.assertNoViolations();
+      await old.close();
+    }
   });
 });
