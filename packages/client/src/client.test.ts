@@ -119,6 +119,16 @@ describe.each(TRANSPORTS)("client over %s", (transport) => {
       expect((await client.ping({ echo: "after" })).echo).toBe("after");
       expect(isStuiError(await caught(client.ping({}, { signal: AbortSignal.abort() })), "EABORTED")).toBe(true);
     });
+
+    it("AbortSignal.timeout: StuiError EABORTED (its DOMException as the cause), and the next call does not wait for the aborted one", async () => {
+      const aborted = await caught(client.evaluate({ code: "slow" }, { signal: AbortSignal.timeout(50) }));
+      expect(isStuiError(aborted, "EABORTED")).toBe(true);
+      expect((aborted as Error).cause).toBeInstanceOf(DOMException);
+      expect(((aborted as Error).cause as DOMException).name).toBe("TimeoutError");
+      // Answered while the server still works on the aborted evaluation (recorded only when it ends).
+      expect((await client.ping({ echo: "free" }, { timeoutMs: 300 })).echo).toBe("free");
+      expect(server.callsOf("evaluate").filter((c) => (c.params as { code?: string }).code === "slow")).toHaveLength(0);
+    });
   });
 
   describe("version negotiation", () => {

@@ -30,6 +30,8 @@ export interface Denial {
 type Answer = HostMessage & { t: "result" };
 
 interface InFlight {
+  /** The script's id for the call (its cancel names it). */
+  id: number | undefined;
   method: string;
   controller: AbortController;
   done: Promise<unknown>;
@@ -53,11 +55,11 @@ export class PermissionBroker {
     private readonly prompter: Prompter | undefined,
   ) {}
 
-  /** Answer one call from the script. */
-  call(method: string, params: unknown, timeoutMs: number | undefined): Promise<Answer> {
+  /** Answer one call from the script (`id`: the script's, for cancel). */
+  call(method: string, params: unknown, timeoutMs: number | undefined, id?: number): Promise<Answer> {
     this.calls++;
     const controller = new AbortController();
-    const entry: InFlight = { method, controller, done: Promise.resolve() };
+    const entry: InFlight = { id, method, controller, done: Promise.resolve() };
     const done = this.#answer(method, params, timeoutMs, controller.signal).finally(() => this.#inFlight.delete(entry));
     entry.done = done;
     this.#inFlight.add(entry);
@@ -107,6 +109,14 @@ export class PermissionBroker {
       if (isStuiError(error, "ECONNECTION")) this.connectionFailed ??= error;
       return fail(error);
     }
+  }
+
+  /**
+   * The script aborted a call: abandon it (its reply is dropped; the connection is free at once).
+   * A session.create goes on, so the session it opens is still known and closed at the end.
+   */
+  cancel(id: number): void {
+    for (const call of this.#inFlight) if (call.id === id && call.method !== "session.create") call.controller.abort();
   }
 
   has(permission: string): boolean {

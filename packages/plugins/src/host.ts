@@ -337,7 +337,10 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
     switch (m.t) {
       case "call":
         // Not awaited: every call is answered when its own reply comes, in any order.
-        void broker.call(m.method, m.params, m.timeoutMs).then((result) => child.send({ ...result, id: m.id }));
+        void broker.call(m.method, m.params, m.timeoutMs, m.id).then((result) => child.send({ ...result, id: m.id }));
+        break;
+      case "cancel":
+        broker.cancel(m.id);
         break;
       case "has":
         child.send({ t: "result", id: m.id, ok: true, value: broker.has(m.permission) });

@@ -9,6 +9,7 @@
 //   ◀── {t:"start"} ─────────────────────────────────────
 //   ── {t:"call", id, method, params, timeoutMs?} ──────▶  permissionsFor → grants
 //   ◀── {t:"result", id, ok, value | error} ─────────────  (forwarded to @stui/client)
+//   ── {t:"cancel", id} ────────────────────────────────▶  the script aborted that call: abandoned
 //   ── {t:"has", id, permission} ───────────────────────▶
 //   ◀── {t:"result", id, ok: true, value: boolean} ──────
 //   ── {t:"done"} | {t:"error", error} ─────────────────▶  then the child exits
@@ -32,6 +33,7 @@ export interface SerializedError {
 export type ChildMessage =
   | { t: "call"; id: number; method: string; params: unknown; timeoutMs?: number }
   | { t: "has"; id: number; permission: string }
+  | { t: "cancel"; id: number }
   | { t: "plugin"; name: string; description: string; permissions: string[] }
   | { t: "done" }
   | { t: "error"; error: SerializedError };
@@ -100,6 +102,9 @@ export function parseChildMessage(m: unknown): ChildMessage | undefined {
     case "has":
       if (typeof r.id !== "number" || typeof r.permission !== "string") return undefined;
       return { t: "has", id: r.id, permission: r.permission };
+    case "cancel":
+      if (typeof r.id !== "number") return undefined;
+      return { t: "cancel", id: r.id };
     case "plugin":
       if (typeof r.name !== "string" || typeof r.description !== "string" || !Array.isArray(r.permissions)) return undefined;
       if (!r.permissions.every((p) => typeof p === "string")) return undefined;

@@ -37,8 +37,11 @@ export type SessionEvaluateOptions = Omit<EvaluateParams, "code" | "sessionId">;
 export interface ScriptSession {
   /** Open the session if it is not open yet and answer its id. */
   id(): Promise<string>;
-  /** Evaluate Smalltalk in this session (needs `eval`). */
-  evaluate(code: string, options?: SessionEvaluateOptions): Promise<EvaluateResult>;
+  /**
+   * Evaluate Smalltalk in this session (needs `eval`). `callOptions`: `timeoutMs` for the host's
+   * wait, `signal` to abort (the call rejects with EABORTED at once; the host abandons it).
+   */
+  evaluate(code: string, options?: SessionEvaluateOptions, callOptions?: CallOptions): Promise<EvaluateResult>;
   /** Inspect a handle (needs `read`) or an expression (needs `read` and `eval`). */
   inspect(params: Omit<InspectParams, "sessionId">, options?: CallOptions): Promise<InspectResult>;
   /** The session's variables, history and handles (needs `read`). */
@@ -122,8 +125,8 @@ export class StuiError extends Error {
   readonly kind: string | undefined;
   /** The protocol error data for EREMOTE. */
   readonly data: unknown;
-  constructor(code: StuiErrorCode, message: string, kind?: string, data?: unknown) {
-    super(message);
+  constructor(code: StuiErrorCode, message: string, kind?: string, data?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
     this.code = code;
     this.kind = kind;
     this.data = data;

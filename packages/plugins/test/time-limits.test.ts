@@ -97,6 +97,18 @@ describe("--timeout bounds the whole command", () => {
   });
 });
 
+describe("aborting a call", () => {
+  it("rejects with StuiError EABORTED and frees the host's connection at once: the next call is answered while the server still holds the aborted one", async () => {
+    const before = held;
+    const r = await stui(["run", daily("abort.ts"), "--allow-read", "--allow-eval"], { env });
+    expect(r.stderr).not.toContain("ANSWERED");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toBe("ABORTED true StuiError EABORTED\nPING running\n");
+    expect(held).toBe(before + 1);
+    expect(heldAnswered).toBe(0);
+  });
+});
+
 describe("the server down", () => {
   it("a script that makes no calls does not fail because no server answers", async () => {
     const r = await stui(["run", daily("no-calls.ts"), "--endpoint", "tcp://127.0.0.1:1"], { env });

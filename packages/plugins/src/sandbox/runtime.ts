@@ -86,20 +86,27 @@ function atCallSite(error: Error, callSite: Error): Error {
   return error;
 }
 
+/** What an aborted call rejects with: a StuiError EABORTED (as @stui/client's), the signal's reason as its cause. */
+function aborted(message: { t: string; method?: string }, signal: AbortSignal, callSite: Error): Error {
+  const what = message.t === "call" ? message.method : "permissions.has";
+  return atCallSite(new StuiError("EABORTED", `${what} aborted`, undefined, undefined, { cause: signal.reason }), callSite);
+}
+
 function request(message: { t: "call"; method: string; params: unknown; timeoutMs?: number } | { t: "has"; permission: string }, signal?: AbortSignal): Promise<unknown> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  const id = nextId++;
   const callSite = new Error();
+  if (signal?.aborted) return Promise.reject(aborted(message, signal, callSite));
+  const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject: (error) => reject(atCallSite(error, callSite)) });
     ref();
     signal?.addEventListener(
       "abort",
       () => {
-        // The host still finishes the call; its answer is dropped.
         if (pending.delete(id)) {
           unref();
-          reject(signal.reason);
+          reject(aborted(message, signal, callSite));
+          // The host abandons the call too: its connection is free for the next one at once.
+          if (message.t === "call") send({ t: "cancel", id });
         }
       },
       { once: true },
@@ -138,8 +145,8 @@ const session: ScriptSession = {
     );
     return sessionId;
   },
-  async evaluate(code, options) {
-    return client.evaluate({ ...options, code, sessionId: await session.id() });
+  async evaluate(code, options, callOptions) {
+    return client.evaluate({ ...options, code, sessionId: await session.id() }, callOptions);
   },
   async inspect(params, options) {
     return client.inspect({ ...params, sessionId: await session.id() } as Parameters<typeof client.inspect>[0], options);
