@@ -159,6 +159,13 @@ export class StuiAuthenticationError extends StuiError {
   }
 }
 
+/**
+ * An error reply of any kind, as a union with one member per error kind of the schema (ErrorKind
+ * and ErrorDataByKind are generated from it): checking `kind` narrows `data`,
+ * `if (e.kind === "evaluationError") e.data.exceptionClass`, with no cast.
+ */
+export type AnyRemoteError<K extends ErrorKind = ErrorKind> = K extends ErrorKind ? StuiRemoteError<K> : never;
+
 /** The error class each code comes as. */
 export interface StuiErrorByCode {
   ETIMEOUT: StuiError;
@@ -166,7 +173,7 @@ export interface StuiErrorByCode {
   EPROTOCOL: StuiError;
   EVALIDATION: StuiValidationError;
   ETOOLARGE: StuiError;
-  EREMOTE: StuiRemoteError;
+  EREMOTE: AnyRemoteError;
   EVERSION: StuiVersionError;
   ECLOSED: StuiError;
   EABORTED: StuiError;
@@ -191,7 +198,7 @@ export function isStuiError<C extends StuiErrorCode = StuiErrorCode>(e: unknown,
  * if (isRemoteError(e, "syntaxError")) console.log(e.data.line, e.data.column);
  * ```
  */
-export function isRemoteError<K extends ErrorKind = ErrorKind>(e: unknown, kind?: K): e is StuiRemoteError<K> {
+export function isRemoteError<K extends ErrorKind = ErrorKind>(e: unknown, kind?: K): e is AnyRemoteError<K> {
   return e instanceof StuiRemoteError && (kind === undefined || e.kind === kind);
 }
 

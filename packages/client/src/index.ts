@@ -43,6 +43,7 @@ export {
   isRemoteError,
   isAuthenticationError,
   type AuthenticationFailure,
+  type AnyRemoteError,
   type StuiErrorCode,
   type StuiErrorByCode,
   type StuiErrorContext,

@@ -26,6 +26,9 @@ export interface ScriptClient extends StuiApi {
   call<M extends CommandName>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>>;
 }
 
+/** Params without the session the script's session fills in (each member of a union on its own). */
+export type WithoutSession<T> = T extends unknown ? Omit<T, "sessionId"> : never;
+
 /** Evaluate options without the fields the session fills in. */
 export type SessionEvaluateOptions = Omit<EvaluateParams, "code" | "sessionId">;
 
@@ -42,8 +45,8 @@ export interface ScriptSession {
    * wait, `signal` to abort (the call rejects with EABORTED at once; the host abandons it).
    */
   evaluate(code: string, options?: SessionEvaluateOptions, callOptions?: CallOptions): Promise<EvaluateResult>;
-  /** Inspect a handle (needs `read`) or an expression (needs `read` and `eval`). */
-  inspect(params: Omit<InspectParams, "sessionId">, options?: CallOptions): Promise<InspectResult>;
+  /** Inspect a handle (needs `read`) or an expression (needs `read` and `eval`): exactly one of them. */
+  inspect(params: WithoutSession<InspectParams>, options?: CallOptions): Promise<InspectResult>;
   /** The session's variables, history and handles (needs `read`). */
   restore(): Promise<SessionRestoreResult>;
   /** Release object handles this session holds (from evaluate's keepHandle or inspect), so the image may collect them (needs `read`). */
@@ -137,14 +140,20 @@ export class StuiError extends Error {
  * True when `error` is a StuiError (from the host, or any of @stui/client's StuiError
  * subclasses: StuiRemoteError, …), optionally with that code.
  */
+export function isStuiError(error: unknown, code: "EREMOTE"): error is RemoteError;
+export function isStuiError(error: unknown, code?: StuiErrorCode): error is StuiError;
 export function isStuiError(error: unknown, code?: StuiErrorCode): error is StuiError {
   if (!(error instanceof Error) || !/^Stui\w*Error$/.test(error.name)) return false;
   const c = (error as { code?: unknown }).code;
   return isStuiErrorCode(c) && (code === undefined || c === code);
 }
 
-/** A StuiError the server answered (EREMOTE), of kind K: `data` has that kind's shape (generated from the schema). */
-export type RemoteError<K extends ErrorKind = ErrorKind> = StuiError & { readonly code: "EREMOTE"; readonly kind: K; readonly data: ErrorDataByKind[K] };
+/**
+ * A StuiError the server answered (EREMOTE): one member per error kind of the schema, each with
+ * that kind's `data` (ErrorKind and ErrorDataByKind are generated), so checking `kind` narrows
+ * `data`: `if (e.kind === "evaluationError") e.data.exceptionClass`.
+ */
+export type RemoteError<K extends ErrorKind = ErrorKind> = K extends ErrorKind ? StuiError & { readonly code: "EREMOTE"; readonly kind: K; readonly data: ErrorDataByKind[K] } : never;
 
 /**
  * True when `error` is an error reply (EREMOTE), and when `kind` is given, one of that kind; narrows

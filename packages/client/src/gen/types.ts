@@ -5,6 +5,13 @@
 import { Type, type Static } from "@sinclair/typebox";
 
 /**
+ * Exactly one of the keys K of T is present (a schema's `oneOf` of single `required` lists): each
+ * branch makes its key required and the others absent, so `{ handle }` and `{ expression }` type-check
+ * and `{}` or `{ handle, expression }` do not.
+ */
+export type ExactlyOneOf<T, K extends keyof T> = { [P in K]: { [Q in P]-?: Exclude<T[Q], undefined> } & { [Q in Exclude<K, P>]?: never } }[K];
+
+/**
  * Details of a cancelled.
  *
  * @see protocol/v1/stui.schema.json#/$defs/CancelledData
@@ -1046,7 +1053,7 @@ export const InspectParams = Type.Object({
   /** Cut each printString at this many characters. @since 1.0 */
   "printLimit": Type.Optional(Type.Integer({"description":"Cut each printString at this many characters.","default":1000,"minimum":16,"maximum":1000000}))
 }, {"description":"Params of inspect: exactly one of handle and expression.","additionalProperties":false,"oneOf":[{"required":["handle"]},{"required":["expression"]}]});
-export type InspectParams = Static<typeof InspectParams>;
+export type InspectParams = Static<typeof InspectParams> & ExactlyOneOf<Static<typeof InspectParams>, "handle" | "expression">;
 
 /**
  * A named instance variable and its value.

@@ -69,15 +69,41 @@ function seeSchema(schema: ProtocolSchema, pointer: string): string {
   return `@see ${schema.file}${pointer}`;
 }
 
+/**
+ * The members of an object's `oneOf` when every branch only requires one of its properties
+ * (`oneOf: [{ required: ["handle"] }, { required: ["expression"] }]`): exactly one of them must
+ * be present. Undefined for any other shape.
+ */
+export function exactlyOneOf(node: ProtocolSchema["defs"][string]): string[] | undefined {
+  const branches = node.oneOf;
+  if (node.type !== "object" || !branches || branches.length < 2) return undefined;
+  const names = branches.map((b) => (Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1 ? b.required[0] : undefined));
+  return names.every((n): n is string => typeof n === "string" && n in (node.properties ?? {})) ? names : undefined;
+}
+
+/** The static type of a def: TypeBox's, narrowed by an exactly-one-of the TypeBox object cannot say. */
+function staticType(name: string, node: ProtocolSchema["defs"][string]): string {
+  const one = exactlyOneOf(node);
+  return one ? `Static<typeof ${name}> & ExactlyOneOf<Static<typeof ${name}>, ${one.map((n) => JSON.stringify(n)).join(" | ")}>` : `Static<typeof ${name}>`;
+}
+
+const EXACTLY_ONE_OF = `${docComment([
+  "Exactly one of the keys K of T is present (a schema's `oneOf` of single `required` lists): each",
+  "branch makes its key required and the others absent, so `{ handle }` and `{ expression }` type-check",
+  "and `{}` or `{ handle, expression }` do not.",
+])}export type ExactlyOneOf<T, K extends keyof T> = { [P in K]: { [Q in P]-?: Exclude<T[Q], undefined> } & { [Q in Exclude<K, P>]?: never } }[K];
+`;
+
 function typesFile(schema: ProtocolSchema, facts: HeaderFacts, since: SinceIndex): string {
   const parts: string[] = [header(facts, "line"), `import { Type, type Static } from "@sinclair/typebox";\n`];
+  if (Object.values(schema.defs).some((node) => exactlyOneOf(node))) parts.push(EXACTLY_ONE_OF);
   for (const name of defsInDependencyOrder(schema.defs)) {
     const node = schema.defs[name]!;
     const expr = typeboxExpression(node, `#/$defs/${name}`, (pointer) => since.pointer(pointer));
     parts.push(
       docComment([node.description ?? name, "", seeSchema(schema, `#/$defs/${name}`)]) +
         indentByBrackets(`export const ${name} = ${expr};`) +
-        `\nexport type ${name} = Static<typeof ${name}>;\n`,
+        `\nexport type ${name} = ${staticType(name, node)};\n`,
     );
   }
   return parts.join("\n");

@@ -149,7 +149,7 @@ const session: ScriptSession = {
     return client.evaluate({ ...options, code, sessionId: await session.id() }, callOptions);
   },
   async inspect(params, options) {
-    return client.inspect({ ...params, sessionId: await session.id() } as Parameters<typeof client.inspect>[0], options);
+    return client.inspect({ ...params, sessionId: await session.id() }, options);
   },
   async restore() {
     return client.session.restore({ sessionId: await session.id() });

@@ -5,6 +5,13 @@
 import { Type, type Static } from "@sinclair/typebox";
 
 /**
+ * Exactly one of the keys K of T is present (a schema's `oneOf` of single `required` lists): each
+ * branch makes its key required and the others absent, so `{ handle }` and `{ expression }` type-check
+ * and `{}` or `{ handle, expression }` do not.
+ */
+export type ExactlyOneOf<T, K extends keyof T> = { [P in K]: { [Q in P]-?: Exclude<T[Q], undefined> } & { [Q in Exclude<K, P>]?: never } }[K];
+
+/**
  * Details of internalError.
  *
  * @see fixtures/mini.schema.json#/$defs/InternalErrorData
@@ -89,7 +96,7 @@ export const ThingLookParams = Type.Object({
   /** @since 0.1 */
   "flags": Type.Optional(Type.Array(Type.Boolean(), {"maxItems":3,"uniqueItems":true}))
 }, {"description":"Params of thing.look: exactly one of id and expression.","additionalProperties":false,"oneOf":[{"required":["id"]},{"required":["expression"]}]});
-export type ThingLookParams = Static<typeof ThingLookParams>;
+export type ThingLookParams = Static<typeof ThingLookParams> & ExactlyOneOf<Static<typeof ThingLookParams>, "id" | "expression">;
 
 /**
  * Result of thing.look.
