@@ -4,9 +4,13 @@ import { defineConfig } from "vitest/config";
 // form; `npm run test:slow` runs them long (STUI_SOAK_SECONDS, STUI_FUZZ_CASES), and
 // the benchmarks (bench/, not *.test.ts) run only through `npm run bench`.
 export default defineConfig({
+  // The workspace packages' sources, not their builds (the "stui-source" export condition).
+  resolve: { conditions: ["stui-source"] },
+  ssr: { resolve: { conditions: ["stui-source"], externalConditions: ["stui-source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/fixtures/**"],
+    // test/outside builds, packs and installs the packages: `npm run test:outside` (vitest.outside.config.ts).
+    exclude: ["**/node_modules/**", "**/fixtures/**", "test/outside/**"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",

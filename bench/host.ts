@@ -67,7 +67,7 @@ export async function runHostBench(): Promise<{ lines: string[]; hostOverTsx: nu
   const env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: home };
   const tsx = path.join(REPO, "node_modules", ".bin", "tsx");
   const host = [process.execPath, [path.join(REPO, "packages/plugins/bin/stui.js"), "run", "examples/hello.ts", "--allow-read", "--allow-eval"]] as const;
-  const direct = [tsx, [HERE, "--direct"]] as const;
+  const direct = [tsx, ["--conditions=stui-source", HERE, "--direct"]] as const;
   const times = { host: [] as number[], tsx: [] as number[] };
   try {
     // Warm-up (fills the bundle cache and tsx's transform cache), then alternate.

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 it("examples/ping.ts pings the server named by STUI_ENDPOINT and prints its answer", async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/ping.ts"], {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--conditions=stui-source", "examples/ping.ts"], {
     cwd: root,
     env: { ...process.env, STUI_ENDPOINT: server.endpoint },
   });

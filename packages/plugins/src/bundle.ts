@@ -7,6 +7,7 @@
 // The build has a time limit (the run's --timeout, or BUILD_LIMIT_MS): a bundler stuck on a
 // FIFO or a hung filesystem is stopped, not waited for.
 
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stuiHome } from "@stui/client/keys";
@@ -14,7 +15,13 @@ import { BundleCache, sha256 } from "./bundle-cache.js";
 import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
 import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
-const RUNTIME = fileURLToPath(new URL("./sandbox/runtime.ts", import.meta.url));
+/** A module beside `base`, as TypeScript in the repository or as the build's JavaScript when installed. */
+function sourceOrBuilt(dir: string, name: string): string {
+  const ts = path.join(dir, `${name}.ts`);
+  return existsSync(ts) ? ts : path.join(dir, `${name}.js`);
+}
+
+const RUNTIME = sourceOrBuilt(fileURLToPath(new URL("./sandbox/", import.meta.url)), "runtime");
 const SANDBOX_DIR = path.dirname(RUNTIME);
 /** Files of the host's own runtime (this package's src and the generated protocol). */
 const RUNTIME_DIRS = [path.dirname(SANDBOX_DIR), path.dirname(fileURLToPath(import.meta.resolve("@stui/client/protocol")))].map((d) => d + path.sep);
@@ -183,7 +190,7 @@ function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: strin
       build.onLoad({ filter: /^runtime-protocol$/, namespace: "stui" }, () => {
         const gen = RUNTIME_DIRS[1]!.slice(0, -1);
         return {
-          contents: `export { createApi } from ${JSON.stringify(path.join(gen, "client.ts"))};\nexport { PROTOCOL_VERSION } from ${JSON.stringify(path.join(gen, "commands.ts"))};\n`,
+          contents: `export { createApi } from ${JSON.stringify(sourceOrBuilt(gen, "client"))};\nexport { PROTOCOL_VERSION } from ${JSON.stringify(sourceOrBuilt(gen, "commands"))};\n`,
           loader: "ts",
           resolveDir: gen,
         };

@@ -48,6 +48,8 @@ function compilerOptions(ts: TypeScript): CompilerOptions {
     allowJs: true,
     skipLibCheck: true,
     types: [],
+    // In the repository the workspace packages resolve to their sources (as for every tool there).
+    ...(HERE.endsWith(".ts") ? { customConditions: ["stui-source"] } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ export function usage(command: string, message: string, err: (s: string) => void
   return EXIT.usage;
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Edit distance, for "did you mean": small strings only. */
 function distance(a: string, b: string): number {
@@ -59,7 +59,9 @@ export function suggestOption(given: string, options: Options): string | undefin
  * node:util parseArgs, strict, with its errors said again in our words (its own message for an
  * unknown option ends in an unbalanced quote, and names no alternative).
  */
-export function parse<T extends Options>(args: string[], options: T) {
+export type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+
+export function parse<T extends Options>(args: string[], options: T): Parsed<T> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {

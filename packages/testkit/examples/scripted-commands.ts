@@ -11,7 +11,7 @@
  *   const handlers = withScriptedCommands({ evaluate… });   // the table's own handlers stay
  */
 import type { Completion, MethodCompileParams, MethodReference, Side, TestCaseResult, TestsRunParams } from "@stui/client/protocol";
-import { ProtocolError, type RequestContext, type TestHandlers } from "../src/index.js";
+import { ProtocolError, type RequestContext, type TestHandlers } from "@stui/testkit";
 import { TEST_OUTCOMES, definitionOf, methodKey, methodReferences, seedClasses, selectorOf, sideOf, summary, type ScriptedClass } from "./scripted-image.js";
 
 /** The projects project.load knows, by repository; MyApp counts as loaded already (a conflict). */

@@ -15,7 +15,7 @@
  * protocol's error kinds.
  */
 import type { ClassSummary, InspectResult, Value } from "@stui/client/protocol";
-import { ProtocolError, type TestHandlers, type TestSession } from "../src/index.js";
+import { ProtocolError, type TestHandlers, type TestSession } from "@stui/testkit";
 import { withScriptedCommands } from "./scripted-commands.js";
 
 type Plain = Omit<Value, "handle">;
