@@ -57,3 +57,32 @@ export async function firstPing(conn: HostConnection, limitMs: number): Promise<
     clearTimeout(timer);
   }
 }
+
+/**
+ * Connect and ping in the background; the result is awaited by the first call. Closing does not
+ * wait for a ping still in flight: it closes the connection under it.
+ */
+export function openConnection(options: { connect: Connector; connectTimeoutMs?: number | undefined }): { connection: Promise<HostConnection>; close(): Promise<void> } {
+  let raw: HostConnection | undefined;
+  let closed = false;
+  const connection = (async () => {
+    const conn = await options.connect();
+    raw = conn;
+    if (closed) await conn.close().catch(() => undefined);
+    try {
+      await firstPing(conn, options.connectTimeoutMs ?? 5000);
+    } catch (error) {
+      await conn.close().catch(() => undefined);
+      throw error;
+    }
+    return conn;
+  })();
+  connection.catch(() => undefined);
+  return {
+    connection,
+    close: async () => {
+      closed = true;
+      await raw?.close().catch(() => undefined);
+    },
+  };
+}
