@@ -141,65 +141,74 @@ function osGrants(v: Record<string, unknown>, endpoint: string) {
   }
 }
 
-export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const [own, after] = splitScriptArgs(argv);
-  const { values, positionals } = parse(bareListFlags(own), runOptions());
-  const v = values as Record<string, string | boolean | string[] | undefined>;
-  if (v.help) {
-    io.out(runHelp());
-    return EXIT.ok;
-  }
-  const [target, ...extra] = positionals;
-  if (!target) throw new UsageError("missing the script to run");
-  const scriptArgs = [...extra, ...after];
+type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** The protocol's permission classes the flags grant and deny. */
+function classFlags(v: Values): { allow: Set<Permission>; deny: Set<Permission> } {
   const allow = new Set<Permission>();
   const deny = new Set<Permission>();
   for (const p of PERMISSION_CLASSES) {
     if (v["allow-all"] || v[`allow-${p}`]) allow.add(p);
     if (v[`deny-${p}`]) deny.add(p);
   }
-  const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
-  const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
-  const fromStdin = target === "-";
-  if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
-  const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
+  return { allow, deny };
+}
 
-  const granted = osGrants(v, endpoint);
-  // Grants are resolved (realpath, existence, never over the STUI home) before anything runs.
+/** Folder grants (realpath, existence, never over the STUI home) and the isolation, checked before anything runs. */
+async function checkSandbox(v: Values, runGranted: boolean): Promise<void> {
   const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
-  const isolation = isolationPreference();
   try {
     resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
     resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
-    const level = detectIsolation(isolation);
-    if (granted.run && level.level !== "full") {
+    const level = detectIsolation(isolationPreference());
+    if (runGranted && level.level !== "full") {
       throw new IsolationUnavailable(`--allow-run needs full isolation (bubblewrap): at level "${level.level}" a command would run outside any OS sandbox, with all your rights (${level.reason ?? level.description})`);
     }
   } catch (error) {
     if (error instanceof GrantError || error instanceof IsolationUnavailable) throw new UsageError(error.message);
     throw error;
   }
+}
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const [own, after] = splitScriptArgs(argv);
+  const { values, positionals } = parse(bareListFlags(own), runOptions());
+  const v = values as Values;
+  if (v.help) {
+    io.out(runHelp());
+    return EXIT.ok;
+  }
+  const [target, ...extra] = positionals;
+  if (!target) throw new UsageError("missing the script to run");
+  const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
+  const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
+  const fromStdin = target === "-";
+  if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
+  const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
+  const granted = osGrants(v, endpoint);
+  await checkSandbox(v, granted.run !== undefined);
 
   const [{ runScript }, { clientConnector }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
-  const connectTimeoutMs = connectTimeout();
   const json = v.json === true;
   const base = {
     script,
-    args: scriptArgs,
-    flags: { allow, deny },
+    args: [...extra, ...after],
+    flags: classFlags(v),
     connect: clientConnector(endpoint),
     timeoutMs,
-    connectTimeoutMs,
+    connectTimeoutMs: connectTimeout(),
     fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
     fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
     prompter: defaultPrompter(),
     typeCheck: v.check ? typeCheck : undefined,
     ...granted,
     endpoint,
-    isolation,
+    isolation: isolationPreference(),
     json,
     log: (line: string) => io.err(line),
+  };
+  const report = (summary: import("./host.js").RunSummary): void => {
+    if (json) io.out(JSON.stringify({ ...summary, endpoint }));
   };
 
   const interrupt = new AbortController();
@@ -208,20 +217,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     if (v.watch) {
       const { watchScript } = await import("./watch.js");
-      return await watchScript({
-        script,
-        log: base.log,
-        signal: interrupt.signal,
-        run: (signal, onInputs) => runScript({ ...base, signal, onInputs }),
-        onRun: (summary) => {
-          if (json) io.out(JSON.stringify({ ...summary, endpoint }));
-        },
-      });
+      return await watchScript({ script, log: base.log, signal: interrupt.signal, run: (signal, onInputs) => runScript({ ...base, signal, onInputs }), onRun: report });
     }
     const source = fromStdin ? await readStdin() : undefined;
     const summary = await runScript({ ...base, source, signal: interrupt.signal });
     if (summary.status === "unreachable") io.err(unreachableHint(summary, endpoint));
-    if (json) io.out(JSON.stringify({ ...summary, endpoint }));
+    report(summary);
     return summary.exitCode;
   } finally {
     process.off("SIGINT", onSigint);

@@ -57,17 +57,32 @@ let locked = false;
 export function lockdown(options: LockdownOptions = {}): void {
   if (locked) return;
   locked = true;
+  lockNetwork(options.netSocket);
+  if (options.run !== "*") guardCommands(options.run ?? []);
+  const inspector = require("node:inspector") as Record<string, unknown>;
+  stub(inspector, "open", "Opening the inspector");
+  lockProcesses();
+  lockWriters();
+  // ESM named imports (import { connect } from "node:net") read the same stubs.
+  syncBuiltinESMExports();
+}
+
+/**
+ * Sockets, datagrams, DNS, http(s), http2, tls, fetch: refused; with --allow-net (`netSocket`),
+ * TCP connections go through the host's proxy instead, and fetch and http(s) stay.
+ */
+function lockNetwork(netSocket: string | undefined): void {
   const net = require("node:net") as Record<string, unknown> & { Socket: (new () => Socket) & { prototype: Record<string, unknown> }; Server: { prototype: Record<string, unknown> } };
   const tls = require("node:tls") as Record<string, unknown>;
   // The originals the tunnel needs, taken before the stubs go in.
   const socketConnect = net.Socket.prototype.connect as (this: Socket, o: SocketConnectOpts) => Socket;
   const OriginalSocket = net.Socket;
   const tlsConnect = tls.connect as (...args: unknown[]) => Socket;
-  stub(net.Socket.prototype, "connect", `Opening a network connection with new net.Socket().connect()${options.netSocket ? " (with --allow-net, use net.connect(), tls.connect(), http(s) or fetch: those go through the host)" : ""}`);
+  stub(net.Socket.prototype, "connect", `Opening a network connection with new net.Socket().connect()${netSocket ? " (with --allow-net, use net.connect(), tls.connect(), http(s) or fetch: those go through the host)" : ""}`);
   stub(net.Server.prototype, "listen", "Listening on a network port (node:net)");
   stub(net, "createServer", "node:net createServer");
-  if (options.netSocket) {
-    const through = tunnelling(options.netSocket, (o) => socketConnect.call(new OriginalSocket(), o), tlsConnect);
+  if (netSocket) {
+    const through = tunnelling(netSocket, (o) => socketConnect.call(new OriginalSocket(), o), tlsConnect);
     replace(net, "connect", through.net);
     replace(net, "createConnection", through.net);
     replace(tls, "connect", through.tls);
@@ -95,16 +110,13 @@ export function lockdown(options: LockdownOptions = {}): void {
   }
   for (const mod of ["node:http", "node:https"]) {
     const m = require(mod) as Record<string, unknown>;
-    for (const name of options.netSocket ? ["createServer"] : ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`);
+    for (const name of netSocket ? ["createServer"] : ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`);
   }
   const http2 = require("node:http2") as Record<string, unknown>;
   for (const name of ["connect", "createServer", "createSecureServer"]) stub(http2, name, `node:http2 ${name}`);
-  for (const name of options.netSocket ? ["createServer"] : ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`);
-  if (options.run !== "*") guardCommands(options.run ?? []);
-  const inspector = require("node:inspector") as Record<string, unknown>;
-  stub(inspector, "open", "Opening the inspector");
+  for (const name of netSocket ? ["createServer"] : ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`);
 
-  for (const name of options.netSocket ? [] : ["fetch", "WebSocket", "EventSource"]) {
+  for (const name of netSocket ? [] : ["fetch", "WebSocket", "EventSource"]) {
     if (name in globalThis) {
       Object.defineProperty(globalThis, name, {
         get() {
@@ -114,7 +126,10 @@ export function lockdown(options: LockdownOptions = {}): void {
       });
     }
   }
+}
 
+/** Signals and priorities of other processes. */
+function lockProcesses(): void {
   const kill = process.kill.bind(process);
   Object.defineProperty(process, "kill", {
     value: (pid: number, signal?: string | number) => (pid === process.pid ? kill(pid, signal) : refuse("Signalling another process")),
@@ -138,9 +153,13 @@ export function lockdown(options: LockdownOptions = {}): void {
     writable: false,
     configurable: false,
   });
+}
 
-  // Writers that bypass the permission model: trace files and heap snapshots land in the
-  // working folder, diagnostic reports wherever process.report says.
+/**
+ * Writers that bypass the permission model: trace files and heap snapshots land in the working
+ * folder, diagnostic reports wherever process.report says.
+ */
+function lockWriters(): void {
   stub(require("node:trace_events") as Record<string, unknown>, "createTracing", "Tracing (node:trace_events writes files)");
   stub(require("node:v8") as Record<string, unknown>, "setHeapSnapshotNearHeapLimit", "Heap snapshots (node:v8)");
   const report = process.report as unknown as Record<string, unknown> | undefined;
@@ -154,8 +173,6 @@ export function lockdown(options: LockdownOptions = {}): void {
     }
     stub(report, "writeReport", "Writing a diagnostic report");
   }
-  // ESM named imports (import { connect } from "node:net") read the same stubs.
-  syncBuiltinESMExports();
 }
 
 /** net.connect and tls.connect that go through the host's proxy (a unix path is still refused). */
