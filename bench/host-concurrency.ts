@@ -28,8 +28,11 @@ const median = (xs: number[]): number => {
 export async function runHostConcurrencyBench(): Promise<{ lines: string[]; concurrentOverOne: number }> {
   const { startTestServer } = await import("@stui/testkit");
   const { handlers } = await import("@stui/testkit/examples/scripted-handlers");
+  // One STUI home for the server and the stui child: the server authorizes its client key.
+  const home = mkdtempSync(path.join(tmpdir(), "stui-bench-"));
   const server = await startTestServer({
     endpoint: "tcp://127.0.0.1:*",
+    home,
     handlers: {
       ...handlers,
       async evaluate(params, context) {
@@ -40,7 +43,7 @@ export async function runHostConcurrencyBench(): Promise<{ lines: string[]; conc
     },
   });
   try {
-    const env = { ...process.env, STUI_ENDPOINT: server.endpoint, STUI_HOME: mkdtempSync(path.join(tmpdir(), "stui-bench-")) };
+    const env = { ...process.env, STUI_ENDPOINT: server.endpoint, STUI_HOME: home };
     const args = [path.join(REPO, "packages/plugins/bin/stui.js"), "run", path.join(REPO, "bench/scripts/concurrent-evaluations.ts"), "--allow-read", "--allow-eval", "--", String(CALLS), String(ROUNDS)];
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "inherit"] });

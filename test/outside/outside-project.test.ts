@@ -4,7 +4,8 @@
 // repository in reach:
 //   - plain Node ESM imports @stui/client and pings a reference server (npx stui-test-server);
 //   - tsc type-checks a script that uses the global `stui` and @stui/client's types;
-//   - npx stui run, check, eval, and list (the project's own plugin folder) work.
+//   - npx stui run, check, eval, and list (the project's own plugin folder) work;
+//   - with authentication on (CURVE, keys in the STUI home both share): another home is refused.
 // The tarballs carry the build (dist/), not the TypeScript sources. Run by `npm run test:outside`
 // and by .ci/run; it needs npm's registry or its cache (typescript, @types/node and the packages'
 // dependencies are installed as a user would install them).
@@ -126,6 +127,18 @@ describe("a project outside the repository", () => {
     const r = await inProject(process.execPath, ["ping.mjs"]);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("PONG from outside stui-test-server");
+  });
+
+  it("with authentication on: a client with another STUI home (keys the server does not authorize) is not let in", async () => {
+    const stranger = mkdtempSync(path.join(tmpdir(), "stui-outside-stranger-"));
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["ping.mjs"], { cwd: project, env: { ...env, STUI_HOME: stranger }, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("StuiAuthenticationError");
   });
 
   it("tsc type-checks a script using the global stui, @stui/plugins and @stui/client's types", async () => {

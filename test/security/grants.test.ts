@@ -15,7 +15,8 @@ import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NONE, nameList, netRules, runLayout } from "../../packages/plugins/src/os-grants.js";
-import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir } from "./harness.js";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, tempDir, until } from "./harness.js";
 
 interface Counter {
   server: Server;
@@ -77,6 +78,34 @@ describe("--allow-net", () => {
     expect(seen.other).toBe("OPEN connected");
     expect(other.accepted).toBeGreaterThan(before.other);
     expect(endpoint.accepted).toBe(before.endpoint);
+  });
+});
+
+describe("--allow-net to a STUI server's port gives the script no image: the keys stay in the host", () => {
+  //   sandbox ─▶ proxy (port granted) ─▶ authenticated server: ZMTP/NULL, no key ─▶ refused, counted
+  let secured: TestServer;
+  let listener: Counter;
+  beforeAll(async () => {
+    secured = await startTestServer({ endpoint: "tcp://127.0.0.1:*", authentication: "curve" });
+    listener = await counter();
+  });
+  afterAll(async () => {
+    await secured.close();
+    await new Promise((r) => listener.server.close(r));
+  });
+
+  it(at("raw ZMTP through the granted proxy reaches the server's port and gets nothing: no request, a refused handshake counted"), async () => {
+    const port = new URL(secured.endpoint.replace("tcp://", "http://")).port;
+    const before = secured.requestCount;
+    const rejected = secured.securityStats().rejectedPeers;
+    // The run's own endpoint is elsewhere: this server's port is granted like any other destination.
+    const r = await runHostile(hostile("raw-zmtp.ts"), { args: [port, String(listener.port)], net: netRules(nameList([`127.0.0.1:${port}`, `127.0.0.1:${listener.port}`]), NONE), endpoint: "tcp://127.0.0.1:1" });
+    const seen = results(r.stdout);
+    expect(seen.tcp).toBe("OPEN connected"); // the control: the grant does open the network
+    expect(seen.zmtp).toBeDefined();
+    expect(seen.zmtp).not.toMatch(/^OPEN/);
+    expect(secured.requestCount).toBe(before);
+    await until(() => secured.securityStats().rejectedPeers > rejected, "the authenticated server to count the refused handshake");
   });
 });
 

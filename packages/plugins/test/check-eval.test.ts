@@ -35,7 +35,8 @@ beforeAll(async () => {
       },
     },
   });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // STUI_HOME: the test file's own (test/setup/stui-home.ts), which the server authorizes too.
+  env = { STUI_ENDPOINT: server.endpoint };
 });
 afterAll(async () => {
   releaseHeld();

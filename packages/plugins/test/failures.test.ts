@@ -9,7 +9,7 @@ import { handlers } from "@stui/testkit/examples/scripted-handlers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { REPO, hostNotes, stui } from "./cli-helpers.js";
-import { FIXTURES, fixture, tempDir } from "./helpers.js";
+import { FIXTURES, fixture } from "./helpers.js";
 
 const daily = (name: string): string => path.join(FIXTURES, "daily", name);
 const shown = (file: string): string => path.relative(REPO, file);
@@ -29,7 +29,8 @@ beforeAll(async () => {
       },
     },
   });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // STUI_HOME: the test file's own (test/setup/stui-home.ts), which the server authorizes too.
+  env = { STUI_ENDPOINT: server.endpoint };
 });
 afterAll(async () => {
   server.assertNoViolations();

@@ -15,7 +15,8 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   server = await startTestServer({ endpoint: "tcp://127.0.0.1:*", handlers });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // STUI_HOME: the test file's own (test/setup/stui-home.ts), which the server authorizes too.
+  env = { STUI_ENDPOINT: server.endpoint };
 });
 afterAll(async () => {
   server.assertNoViolations();

@@ -11,7 +11,7 @@ import { ProtocolError } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
 import { stui } from "./cli-helpers.js";
-import { FIXTURES, tempDir } from "./helpers.js";
+import { FIXTURES } from "./helpers.js";
 
 const daily = (name: string): string => path.join(FIXTURES, "daily", name);
 const BARRIER = 20;
@@ -57,7 +57,8 @@ beforeAll(async () => {
       },
     },
   });
-  env = { STUI_ENDPOINT: server.endpoint, STUI_HOME: tempDir("stui-home-") };
+  // STUI_HOME: the test file's own (test/setup/stui-home.ts), which the server authorizes too.
+  env = { STUI_ENDPOINT: server.endpoint };
 });
 afterAll(async () => {
   releaseHeld();
