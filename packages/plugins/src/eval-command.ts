@@ -67,7 +67,11 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         if (!values.json) io.err(outcome.text);
         return exitFor(outcome.error);
       case "unreachable":
-        io.err(`stui: server unreachable at ${endpoint}: ${outcome.message}\nstui: is a STUI server running at ${endpoint}? (set --endpoint or STUI_ENDPOINT)`);
+        io.err(
+          outcome.authentication
+            ? `stui: the connection to ${endpoint} failed on authentication (a key problem, not a missing server): ${outcome.message}`
+            : `stui: server unreachable at ${endpoint}: ${outcome.message}\nstui: is a STUI server running at ${endpoint}? (set --endpoint or STUI_ENDPOINT)`,
+        );
         return EXIT.unreachable;
       case "timeout":
         io.err(`stui: no answer within ${values.timeout}: gave up (the server was asked to stop the evaluation at that limit)`);

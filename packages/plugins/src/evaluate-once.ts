@@ -2,7 +2,7 @@
 // closed however it ends (answer, error, --timeout, Ctrl-C), within a small grace.
 
 import { CLIENT_VERSIONS, type EvaluateResult } from "@stui/client/protocol";
-import { CLEANUP_GRACE_MS, firstPing, type Connector, type HostConnection } from "./connection.js";
+import { CLEANUP_GRACE_MS, firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
 import { formatError, type RemoteError } from "./smalltalk-format.js";
 
 export interface EvaluateOnceOptions {
@@ -17,7 +17,7 @@ export interface EvaluateOnceOptions {
 export type Outcome =
   | { kind: "value"; text: string; json: unknown }
   | { kind: "error"; text: string; error: RemoteError; json: unknown }
-  | { kind: "unreachable"; message: string; json: unknown }
+  | { kind: "unreachable"; message: string; authentication: boolean; json: unknown }
   | { kind: "timeout"; json: unknown }
   | { kind: "interrupted"; json: unknown };
 
@@ -38,7 +38,8 @@ export async function evaluateOnce(options: EvaluateOnceOptions): Promise<Outcom
       conn = await options.connect();
       await firstPing(conn, options.connectTimeoutMs ?? 5000);
     } catch (error) {
-      return stopped() ?? { kind: "unreachable", message: (error as Error).message, json: { ok: false, error: { code: "ECONNECTION", message: (error as Error).message } } };
+      const authentication = isAuthenticationFailure(error);
+      return stopped() ?? { kind: "unreachable", message: (error as Error).message, authentication, json: { ok: false, error: { code: "ECONNECTION", message: (error as Error).message, ...(authentication ? { authentication: true } : {}) } } };
     }
     const remaining = (): number | undefined => (options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (Date.now() - started)));
     try {
@@ -50,7 +51,7 @@ export async function evaluateOnce(options: EvaluateOnceOptions): Promise<Outcom
       const halted = stopped();
       if (halted) return halted;
       const e = error as RemoteError;
-      if (e.code === "ECONNECTION") return { kind: "unreachable", message: e.message, json: errorJson(e) };
+      if (e.code === "ECONNECTION") return { kind: "unreachable", message: e.message, authentication: isAuthenticationFailure(e), json: errorJson(e) };
       return { kind: "error", text: formatError(e, options.code), error: e, json: errorJson(e) };
     }
   } finally {

@@ -137,6 +137,13 @@ describe("stui eval", () => {
     expect(r.stderr).toContain(`server unreachable at ${endpoint}: connection refused`);
   });
 
+  it("a key the server does not authorize: exit 4, and it reads as a key problem", async () => {
+    const r = await stui(["eval", "3 + 4"], { env: { ...env, STUI_HOME: tempDir("stui-home-stranger-"), STUI_CONNECT_TIMEOUT_MS: "3000" } });
+    expect(r.code).toBe(EXIT.unreachable);
+    expect(r.stderr).toContain(`stui: the connection to ${server.endpoint} failed on authentication (a key problem, not a missing server)`);
+    expect(r.stderr).not.toContain("is a STUI server running");
+  });
+
   it("--timeout: exit 124 while the evaluation still runs on the server; its session is closed", async () => {
     const r = await stui(["eval", "hold", "--timeout", "1s"], { env });
     expect(heldAnswered).toBe(0);
