@@ -60,12 +60,12 @@ describe("examples/plugins/run-tests.ts", () => {
     expect(readFileSync(report, "utf8")).toContain('type="TestTookTooMuchTime"');
   });
 
-  it("without a write grant for the report's folder it writes nothing", async () => {
+  it("without a write grant for the report's folder it writes nothing: a permission denial (exit 3) naming the flag", async () => {
     const dir = tempDir();
     const report = path.join(dir, "junit.xml");
     const r = await stui(["run", "examples/plugins/run-tests.ts", "--allow-read", "--allow-eval", "--", "MyApp-Tests", "--junit", report], { env });
-    expect(r.code).toBe(EXIT.scriptError);
-    expect(r.stderr).toContain("ERR_ACCESS_DENIED");
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain(`permission denied: writing ${report} needs a write grant: run again with --allow-fs-write=${dir}`);
     expect(existsSync(report)).toBe(false);
   });
 

@@ -16,7 +16,8 @@ the line and column; both exit 1. Like the REPL it runs what you typed, so it ne
 Options:
   --endpoint <url>   server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
   --timeout <time>   give up after <time> (30s, 500ms, 2m): exit 124; the server is asked to stop
-                     the evaluation at that limit too
+                     the evaluation at that limit too, and (protocol 1.2) to cancel it then; Ctrl-C
+                     cancels it the same way
   --json             one JSON object on stdout: { "ok": true, "value": { "printString", "className",
                      "truncated" }, "durationMs" } or { "ok": false, "error": { "code", "kind"?,
                      "message", "data"? } }
@@ -74,7 +75,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
         );
         return EXIT.unreachable;
       case "timeout":
-        io.err(`stui: no answer within ${values.timeout}: gave up (the server was asked to stop the evaluation at that limit)`);
+        io.err(`stui: no answer within ${values.timeout}: gave up (the server was asked to stop the evaluation)`);
         return EXIT.timeout;
       case "interrupted":
         return EXIT.interrupted;

@@ -57,6 +57,11 @@ export async function evaluateOnce(options: EvaluateOnceOptions): Promise<Outcom
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onInterrupt);
+    if (conn && sessionId && stop.signal.aborted) {
+      // --timeout or Ctrl-C: ask the server to stop the evaluation (protocol 1.2; an older
+      // connection refuses locally and sends nothing), within the grace.
+      await conn.call("evaluate.cancel", { sessionId }, { timeoutMs: CLEANUP_GRACE_MS, signal: AbortSignal.timeout(CLEANUP_GRACE_MS) }).catch(() => undefined);
+    }
     if (conn && sessionId) {
       // Not past a small grace: a server still busy with the evaluation may not answer soon.
       await conn.call("session.close", { sessionId }, { timeoutMs: CLEANUP_GRACE_MS, signal: AbortSignal.timeout(CLEANUP_GRACE_MS) }).catch(() => undefined);

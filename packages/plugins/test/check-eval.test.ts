@@ -17,6 +17,7 @@ let releaseHeld: () => void = () => undefined;
 const held = new Promise<void>((resolve) => (releaseHeld = resolve));
 let heldAnswered = 0;
 let heldParams: unknown;
+let heldCancelled = 0;
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -27,7 +28,12 @@ beforeAll(async () => {
         // A test double of an evaluation that runs until the test ends.
         if (params.code === "hold") {
           heldParams = params;
-          await held;
+          // Held until the test ends, or until evaluate.cancel stops it (protocol 1.2).
+          await Promise.race([held, new Promise((resolve) => context.signal.addEventListener("abort", resolve))]);
+          if (context.signal.aborted) {
+            heldCancelled++;
+            throw context.signal.reason;
+          }
           heldAnswered++;
           return { value: { printString: "1", className: "SmallInteger", truncated: false }, durationMs: 0 };
         }
@@ -144,12 +150,15 @@ describe("stui eval", () => {
     expect(r.stderr).not.toContain("is a STUI server running");
   });
 
-  it("--timeout: exit 124 while the evaluation still runs on the server; its session is closed", async () => {
+  it("--timeout: exit 124 without waiting for the evaluation, which is cancelled on the server (evaluate.cancel); its session is closed", async () => {
     const r = await stui(["eval", "hold", "--timeout", "1s"], { env });
     expect(heldAnswered).toBe(0);
     expect(r.code).toBe(EXIT.timeout);
     expect(r.stderr).toContain("no answer within 1s");
     expect(server.sessions.list()).toHaveLength(0);
+    // Stopped on the server with evaluate.cancel (the reference server speaks 1.2).
+    expect(heldCancelled).toBe(1);
+    expect(server.callsOf("evaluate.cancel")).toHaveLength(1);
     // The server was asked to stop it at the same limit (its own timeoutMs, not the 30 s default).
     expect((heldParams as { timeoutMs: number }).timeoutMs).toBeLessThanOrEqual(1000);
   });

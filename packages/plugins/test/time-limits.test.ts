@@ -83,6 +83,8 @@ describe("concurrent calls", () => {
 });
 
 describe("--timeout bounds the whole command", () => {
+  // The held evaluation ignores evaluate.cancel (a test double of a server that cannot stop it, or
+  // speaks no 1.2): the command must end anyway.
   it("ends the command while an evaluation is still running on the server, and closes the session", async () => {
     const before = held;
     const r = await stui(["run", daily("long-evaluation.ts"), "--allow-read", "--allow-eval", "--timeout", "1s", "--json"], { env });
