@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 // scratch project outside the repository (test/outside/). Not part of `npm test` (it builds and
 // installs, which takes a minute or two); `.ci/run` runs it after `npm test`.
 export default defineConfig({
+  // The test itself (freePort, the server it starts) uses the workspace sources, as npm test
+  // does; what it puts under test is the packed build, installed in the scratch project.
+  resolve: { conditions: ["stui-source"] },
+  ssr: { resolve: { conditions: ["stui-source"], externalConditions: ["stui-source"] } },
   test: {
     include: ["test/outside/**/*.test.ts"],
     testTimeout: 120_000,
