@@ -19,7 +19,13 @@ Usage: bash pharo/start-server.sh [options]
 
 Loads the STUI server (BaselineOfSTUI, group 'core', from $here/src) into a Pharo 12
 image and serves the STUI protocol on tcp://127.0.0.1:<port> in the foreground,
-headless, until you press Ctrl-C. The image is not saved.
+headless, until you press Ctrl-C (or the script gets SIGTERM). Without --image it runs
+a copy of the downloaded image in a temporary folder, removed when the server stops:
+the download stays as it was, and image.save saves that copy. With --image it runs
+that image where it lives, and image.save saves it there. An image saved while it
+served starts its server again by itself: start it with --image PATH --skip-load and
+the same port (the server it restarted is kept; one on another port is stopped).
+The VM's stdin is /dev/null: nothing the server runs can wait for a terminal.
 
 Options:
   --port N            TCP port on 127.0.0.1 (default 5555)
@@ -89,11 +95,21 @@ download() {
   (cd "$cache" && curl -fsSL "https://get.pharo.org/64/$1" | bash)
 }
 
+run_copy=""
 if [ -z "$image" ]; then
   if [ ! -f "$cache/Pharo.image" ] || [ ! -x "$cache/pharo" ]; then
     download "120+vm"
   fi
-  image="$cache/Pharo.image"
+  # Run a copy: image.save writes the image where it lives, and a saved cache would restart
+  # its own server (and whatever it held) in every later run.
+  run_copy="$(mktemp -d "${TMPDIR:-/tmp}/stui-pharo.XXXXXX")"
+  cp "$cache/Pharo.image" "$run_copy/Pharo.image"
+  [ ! -f "$cache/Pharo.changes" ] || cp "$cache/Pharo.changes" "$run_copy/Pharo.changes"
+  # The sources file must sit next to the image; a link is enough (nobody writes it).
+  for sources in "$cache"/*.sources; do
+    [ ! -e "$sources" ] || ln -s "$sources" "$run_copy/"
+  done
+  image="$run_copy/Pharo.image"
   [ -n "$vm" ] || vm="$cache/pharo"
 fi
 
@@ -120,4 +136,19 @@ export STUI_AUTHENTICATION="$([ "$no_auth" = 1 ] && echo none || echo curve)"
 export STUI_SKIP_LOAD="$skip_load"
 
 echo "start-server.sh: $vm $image st $here/start-server.st" >&2
-exec "$vm" "$image" st "$here/start-server.st"
+if [ -z "$run_copy" ]; then
+  # stdin /dev/null: a headless image's UIManager may read stdin (CommandLineUIManager>>chooseFrom:…),
+  # a blocking read in the VM's own thread that would freeze every Pharo process until someone typed.
+  exec "$vm" "$image" st "$here/start-server.st" </dev/null
+fi
+# Not exec: the copy is removed when the VM ends. A background job of a script ignores SIGINT,
+# so Ctrl-C (and SIGTERM, SIGHUP) reach the VM through this trap.
+"$vm" "$image" st "$here/start-server.st" </dev/null &
+vm_pid=$!
+trap 'kill -TERM "$vm_pid" 2>/dev/null || true' INT TERM HUP
+status=0
+while kill -0 "$vm_pid" 2>/dev/null; do
+  wait "$vm_pid" && status=0 || status=$?
+done
+rm -rf "$run_copy"
+exit "$status"

@@ -249,6 +249,28 @@ describe.skipIf(!PHARO_ENDPOINT)("Smalltalk conformance (set STUI_PHARO_ENDPOINT
     expectError(await call("class.remove", { className: name }), "classNotFound");
   });
 
+  // An older client keeps working on a 1.2 server: it knows nothing of dryRun, and its reply is
+  // shaped for its version (no warnings). No wire vector can show this (the reference server
+  // has no image to compile into); the Pharo server once answered internalError to every one.
+  it("method.compile from a 1.0 and a 1.1 client installs the method, as it always did", async () => {
+    const name = fresh("STUIConformanceOldClient");
+    const pkg = "STUI-Conformance-Probe";
+    try {
+      expectResult(await call("class.define", { className: name, superclass: "Object", package: pkg }), "class.define");
+      for (const stui of ["1.0", "1.1"] as const) {
+        const selector = `answer${stui.replace(".", "")}`;
+        const reply = await client.request(envelope("method.compile", { className: name, source: `${selector}\n\t^ 42`, protocol: "accessing" }, { stui }));
+        expectValidResponse(reply, "method.compile", VERSIONS[stui]);
+        expect((reply as { error?: unknown }).error, JSON.stringify(reply).slice(0, 300)).toBeUndefined();
+        expect((reply as { result: object }).result).toEqual({ className: name, selector, side: "instance", protocol: "accessing", created: true });
+        const value = expectResult(await call("evaluate", { code: `${name} new ${selector}` }), "evaluate").value;
+        expect(value.printString).toBe("42");
+      }
+    } finally {
+      await client.request(envelope("class.remove", { className: name }));
+    }
+  });
+
   it("project.load of a repository that does not exist is a projectLoadError, and the server goes on", async () => {
     const data = expectError(await call("project.load", { baseline: "NoSuchProjectXyz", repository: "tonel:///nonexistent/stui-conformance/src", timeoutMs: 60_000 }), "projectLoadError");
     expect(data).toMatchObject({ baseline: "NoSuchProjectXyz", reason: "repository", loaded: [] });
