@@ -198,14 +198,29 @@ interface SandboxGrants {
   run: RunLayout | undefined;
 }
 
+/** Calls of one script in flight at once; past this the host reads no more of its requests until some are answered. */
+export const MAX_CALLS_IN_FLIGHT = 256;
+
 async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: SandboxGrants): Promise<Observed> {
   const { options } = run;
   const seen: Omit<Observed, "exit" | "broker"> = { timedOut: false, aborted: false };
+  let inFlight = 0;
   const onMessage = (m: ChildMessage): void => {
     switch (m.t) {
       case "call":
         // Not awaited: every call is answered when its own reply comes, in any order.
-        void broker.call(m.method, m.params, m.timeoutMs, m.id).then((result) => child.send({ ...result, id: m.id }));
+        if (++inFlight === MAX_CALLS_IN_FLIGHT) child.hold(true);
+        broker
+          .call(m.method, m.params, m.timeoutMs, m.id)
+          .then((result) => child.send({ ...result, id: m.id }))
+          .catch((error: unknown) => {
+            // Never the host's end: whatever went wrong answering, the child is ended and the run reports it.
+            seen.hostError ??= `answering a call failed: ${error instanceof Error ? error.message : String(error)}`;
+            child.kill();
+          })
+          .finally(() => {
+            if (inFlight-- === MAX_CALLS_IN_FLIGHT) child.hold(false);
+          });
         break;
       case "cancel":
         broker.cancel(m.id);

@@ -20,6 +20,13 @@ export interface Output {
   stderr: Writable;
 }
 
+/**
+ * Answers queued for a child that does not read them: past this many bytes the host stops reading
+ * the child's requests until the child has taken its answers (back-pressure), so a script that
+ * floods requests and never reads costs the host at most this much (and the small write requests it is made of), not all its memory.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+
 /** How long to wait for the child's pipes to close after it exited. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -60,7 +67,10 @@ export interface SandboxExit {
 }
 
 export interface SandboxChild {
+  /** Send an answer; one the channel cannot carry (over its frame limit) becomes an error answer of the same id. */
   send(message: HostMessage): void;
+  /** Stop (true) or go on (false) reading the child's requests: the host's own limit on calls in flight. */
+  hold(held: boolean): void;
   kill(): void;
   /** Settles once the child and its channel are closed (and its private folder removed). */
   readonly exited: Promise<SandboxExit>;
@@ -141,6 +151,14 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   };
   // A write to a child that is already gone fails with EPIPE: that is the child's end, not ours.
   channel?.on("error", () => undefined);
+  // Reading stops while answers pile up unread, or while the host holds it (too many calls in flight).
+  let held = false;
+  const flow = (): void => {
+    if (!channel || channel.destroyed) return;
+    if (held || channel.writableLength > MAX_QUEUED_BYTES) channel.pause();
+    else channel.resume();
+  };
+  channel?.on("drain", flow);
   channel?.on("data", (chunk: Buffer) => {
     if (channelError) return;
     let frames: unknown[];
@@ -158,6 +176,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
       }
       onMessage(message);
     }
+    flow();
   });
 
   const exited = new Promise<SandboxExit>((resolve) => {
@@ -193,7 +212,21 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
 
   return {
     send(message) {
-      if (channel && !channel.destroyed && channel.writable) channel.write(encodeFrame(message));
+      if (!channel || channel.destroyed || !channel.writable) return;
+      let frame: Buffer;
+      try {
+        frame = encodeFrame(message);
+      } catch (error) {
+        if (!(error instanceof ChannelError) || message.t !== "result") throw error;
+        // Too big for the channel: the script gets an error for that call, the host goes on.
+        frame = encodeFrame({ t: "result", id: message.id, ok: false, error: { name: "StuiError", code: "ETOOLARGE", message: `the answer is too big for the sandbox's channel (${error.message})` } });
+      }
+      channel.write(frame);
+      flow();
+    },
+    hold(value) {
+      held = value;
+      flow();
     },
     kill,
     exited,
