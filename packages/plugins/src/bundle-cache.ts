@@ -12,8 +12,8 @@ import path from "node:path";
 import { readAllowed, type ReadPolicy } from "./bundle-guard.js";
 import type { StaticDeclaration } from "./plugin-declaration.js";
 
-/** Bumped whenever a bundle built by an older host would run differently (3: absolute source maps). */
-const FORMAT = 3;
+/** Bumped whenever a bundle built by an older host would run differently (3: absolute source maps; 4: no input source maps, no sourcesContent). */
+const FORMAT = 4;
 
 export interface CachedBundle {
   code: Buffer;

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { stuiHome } from "@stui/client/keys";
 import { BundleCache, sha256 } from "./bundle-cache.js";
 import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
+import { checkMapSources, checkResolution, neutralizeSourceMaps, scriptTsconfig } from "./bundle-hardening.js";
 import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
 /** A module beside `base`, as TypeScript in the repository or as the build's JavaScript when installed. */
@@ -120,6 +121,10 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
         metafile: true,
         outfile: "script.mjs",
         sourcemap: "inline",
+        // Positions only: the bundle never carries file contents (bundle-hardening.ts).
+        sourcesContent: false,
+        // No tsconfig.json is read by esbuild itself (an `extends` could name any file).
+        tsconfigRaw: scriptTsconfig(script, policy),
         // Stack traces in the child name the script's files where they really are (the bundle
         // itself lives elsewhere), so the host can point at the line that failed.
         sourceRoot: `${pathToFileURL(path.dirname(script)).href}/`,
@@ -143,6 +148,12 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith("<") && !f.startsWith("stui-entry") && !f.startsWith("stui:"))
     .map((f) => path.resolve(path.dirname(script), f.replace(/^file:/, "")));
+  try {
+    checkMapSources(output.text, new Set([...Object.keys(result.metafile.inputs), "stui-entry.js"]));
+  } catch (error) {
+    if (error instanceof ReadRefused) throw new BuildError([error.message]);
+    throw error;
+  }
   const code = Buffer.from(output.contents);
   if (given !== undefined) return { code, inputs, sources: scriptSources(inputs), cached: false, declaration: readDeclaration(given, script) };
   // (Only a file's script reaches here: its inputs are hashed for the cache.)
@@ -174,11 +185,22 @@ function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: strin
   return {
     name: "stui-sandbox",
     setup(build) {
+      // Before esbuild resolves anything: the package.json files it would read on the way.
+      const checked = new Set<string>();
+      build.onResolve({ filter: /.*/ }, (args) => {
+        try {
+          if (args.resolveDir) checkResolution(args.path, args.resolveDir, checked);
+        } catch (error) {
+          if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };
+          throw error;
+        }
+        return undefined;
+      });
       if (stdin) {
         // The script itself, from stdin, under its (absent) file name: its imports resolve from
         // that folder, through the guard; stack traces name it.
         build.onResolve({ filter: /.*/ }, (args) => (args.path === stdin.file ? { path: stdin.file } : undefined));
-        build.onLoad({ filter: /.*/ }, (args) => (args.path === stdin.file ? { contents: stdin.text, loader: "ts", resolveDir: path.dirname(stdin.file) } : undefined));
+        build.onLoad({ filter: /.*/ }, (args) => (args.path === stdin.file ? { contents: neutralizeSourceMaps(stdin.text), loader: "ts", resolveDir: path.dirname(stdin.file) } : undefined));
       }
       build.onResolve({ filter: /^(@stui\/plugins|stui:runtime)$/ }, () => ({ path: RUNTIME }));
       // The runtime needs only createApi and PROTOCOL_VERSION: take them from their own
@@ -218,13 +240,14 @@ function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: strin
           if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };
           throw error;
         }
+        if (!["ts", "tsx", "js", "jsx", "json"].includes(loader)) return { contents: bytes, loader };
+        // No input source map is ever followed (bundle-hardening.ts), in any file, node_modules too.
+        const source = neutralizeSourceMaps(bytes.toString("utf8"));
         const own = !args.path.split(path.sep).includes("node_modules") && !RUNTIME_DIRS.some((d) => args.path.startsWith(d));
-        if (!own || !["ts", "tsx", "js", "jsx"].includes(loader)) return { contents: bytes, loader };
         // A bundle lives elsewhere than its sources: give each of the user's own modules its
         // original import.meta.url / filename / dirname, so new URL("./data.txt",
         // import.meta.url) still names the file beside the script (readable with a grant).
-        const source = bytes.toString("utf8");
-        if (!source.includes("import.meta.")) return { contents: bytes, loader };
+        if (!own || loader === "json" || !source.includes("import.meta.")) return { contents: source, loader };
         const contents = source
           .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
           .replaceAll("import.meta.filename", JSON.stringify(args.path))

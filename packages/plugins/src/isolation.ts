@@ -24,7 +24,6 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
-import path from "node:path";
 import { NET_SOCKET_ENV } from "./ipc.js";
 import type { RunLayout } from "./os-grants.js";
 import { systemProgram } from "./system-program.js";
