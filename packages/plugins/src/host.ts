@@ -21,7 +21,7 @@ import { Grants } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { STATUS_EXIT, formatDuration, type Observed, type Run, type RunOptions, type RunSummary } from "./run-state.js";
 import { verdict } from "./run-verdict.js";
-import { startSandbox } from "./sandbox-process.js";
+import { makeRunDir, startSandbox } from "./sandbox-process.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -50,10 +50,11 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   run.summary.isolation = prepared.isolation;
   const warning = isolationWarning(prepared.isolation);
   if (warning) run.log(warning);
-  const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint }) : undefined;
+  const runDir = makeRunDir(run.home);
+  const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint, dir: runDir }) : undefined;
   let observed: Observed;
   try {
-    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { ...prepared, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run });
+    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { ...prepared, runDir, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run });
   } finally {
     if (proxy) run.net = proxy;
     await proxy?.close();
@@ -191,6 +192,7 @@ function declarationMismatch(bundle: Bundle, m: { name: string; description: str
 /** Start the sandboxed child, answer its messages through the broker, and watch the clock and Ctrl-C. */
 interface SandboxGrants {
   isolation: Isolation;
+  runDir: string;
   read: PathGrant[];
   write: PathGrant[];
   env: Record<string, string>;

@@ -24,6 +24,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { NET_SOCKET_ENV } from "./ipc.js";
 import type { RunLayout } from "./os-grants.js";
 import { systemProgram } from "./system-program.js";
@@ -77,6 +78,8 @@ export interface SandboxLayout {
   write: readonly PathGrant[];
   /** Never visible inside, whatever the grants (the STUI home). */
   hidden: readonly string[];
+  /** The run's private folder (inside a hidden one): at "partial" it is bound back in over the hiding tmpfs. */
+  runDir?: string | undefined;
   env: Readonly<Record<string, string>>;
   args: readonly string[];
   /** false only in tests that prove the OS layer alone: Node runs without its permission model. */
@@ -250,11 +253,13 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
     }
     case "unshare": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
-      // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
+      // Mount an empty, unreadable tmpfs over every hidden path that exists, bind the run's own
+      // folder back in at its path (held open as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
-      const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
+      const run = layout.runDir ?? path.dirname(layout.bundleFile);
+      const script = `set -e; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=000 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
+      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const setpriv = systemProgram("setpriv").file;
       const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;

@@ -6,8 +6,8 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
+import { ensurePrivateDir } from "./bundle-cache.js";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
@@ -35,6 +35,8 @@ const PASSED_ENV = ["TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "LANG", "LC_
 
 export interface SandboxOptions {
   isolation: Isolation;
+  /** The run's private folder (makeRunDir): the verified bundle is written there. */
+  runDir: string;
   /** The child's working folder, when a grant covers it (else an empty folder of the sandbox). */
   cwd?: string | undefined;
   code: Buffer;
@@ -78,12 +80,26 @@ export interface SandboxChild {
 
 /** Whether `p` lies in a sandbox's empty working folder (where relative paths land when the current folder is not granted). */
 export function inSandboxWorkDir(p: string): boolean {
-  return p === INSIDE.work || p.startsWith(`${INSIDE.work}/`) || new RegExp(`^${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/stui-run-[^/]+/work(/|$)`).test(p);
+  return p === INSIDE.work || p.startsWith(`${INSIDE.work}/`) || /\/runs\/stui-run-[^/]+\/work(\/|$)/.test(p);
+}
+
+/**
+ * A run's private folder (its verified bundle, its network proxy's socket), under the STUI home's
+ * runs/: never under a folder a grant can reach (a grant overlapping the STUI home is refused), so
+ * no script, of this run or a concurrent one, can replace the bundle between its check and its
+ * start, nor the proxy's socket (red team finding 5: they were in $TMPDIR).
+ */
+export function makeRunDir(home: string): string {
+  const runs = path.join(home, "runs");
+  ensurePrivateDir(home);
+  ensurePrivateDir(runs);
+  const runDir = mkdtempSync(path.join(runs, "stui-run-"));
+  chmodSync(runDir, 0o700);
+  return runDir;
 }
 
 export function startSandbox(options: SandboxOptions, onMessage: (message: ChildMessage) => void): SandboxChild {
-  const runDir = mkdtempSync(path.join(tmpdir(), "stui-run-"));
-  chmodSync(runDir, 0o700);
+  const runDir = options.runDir;
   const bundleFile = path.join(runDir, "script.mjs");
   writeFileSync(bundleFile, options.code, { mode: 0o400 });
   const workDir = path.join(runDir, "work");
@@ -109,6 +125,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     read: options.read,
     write: options.write,
     hidden: options.hidden,
+    runDir,
     env,
     args: options.args,
     permissionModel: options.testLayers?.permissionModel ?? true,
