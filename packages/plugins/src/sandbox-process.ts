@@ -1,11 +1,12 @@
 // Starts the sandboxed child (the command isolation.ts writes) and speaks the framed channel
 // with it. The child gets a private copy of its verified bundle, an empty working folder,
-// stdio, and fd 3 for the channel: no Node IPC (so no handles can be passed), nothing else.
+// stdio, and fd 3 for the channel: no Node IPC (so no handles can be passed), nothing else
+// (descriptors the host inherited without close-on-exec are covered with /dev/null).
 // Whatever the child sends, the host survives it: a frame that does not parse, is too big or
 // is not a message ends the child, never the host.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir } from "./bundle-cache.js";
 import type { Socket } from "node:net";
@@ -98,6 +99,41 @@ export function makeRunDir(home: string): string {
   return runDir;
 }
 
+/**
+ * Descriptors from `from` up that a child would inherit. On Linux: those without close-on-exec
+ * (Node and libuv open every descriptor of their own with O_CLOEXEC, so these are the ones the
+ * program that started stui left open: a shell's `exec 9<>…`, a make jobserver pipe, a
+ * supervisor's socket). Elsewhere (no fdinfo to tell): every open descriptor of /dev/fd;
+ * covering one of the host's own close-on-exec descriptors in the child is harmless.
+ */
+export function inheritableFds(from: number): number[] {
+  const linux = process.platform === "linux";
+  let names: string[];
+  try {
+    names = readdirSync(linux ? "/proc/self/fd" : "/dev/fd");
+  } catch {
+    return []; // Windows: a child inherits only the handles spawn passes
+  }
+  const fds: number[] = [];
+  for (const name of names) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd < from) continue;
+    if (linux) {
+      try {
+        const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+        if (flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) !== 0) continue;
+      } catch {
+        continue; // closed meanwhile (the listing's own descriptor)
+      }
+    }
+    fds.push(fd);
+  }
+  return fds;
+}
+
+/** O_CLOEXEC in /proc/self/fdinfo's octal `flags` (Linux, every architecture Node supports). */
+const O_CLOEXEC = 0o2000000;
+
 export function startSandbox(options: SandboxOptions, onMessage: (message: ChildMessage) => void): SandboxChild {
   const runDir = options.runDir;
   const bundleFile = path.join(runDir, "script.mjs");
@@ -133,15 +169,30 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     run: options.run,
   });
   const piped = options.output !== undefined || options.stdoutToStderr === true;
-  const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
+  const stdio: ("inherit" | "ignore" | "pipe" | number)[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");
   stdio.push("pipe");
+  // Descriptors the host inherited without close-on-exec would reach the script: neither Node's
+  // spawn, nor bubblewrap, nor unshare/setpriv close them (red team finding 6: a socket to the
+  // server, left open by the caller, let the script call evaluate). The spawn puts /dev/null
+  // over each one in the child (libuv dup2s it there), so the number is taken but leads nowhere.
+  const leaked = inheritableFds(CHANNEL_FD + 1);
+  const devNull = leaked.length > 0 ? openSync("/dev/null", "r") : undefined;
+  for (const fd of leaked) {
+    while (stdio.length < fd) stdio.push("ignore"); // "ignore" above fd 2: left as it is (closed on exec if close-on-exec)
+    stdio[fd] = devNull!;
+  }
 
   let channelError: string | undefined;
   // Its own process group (detached), so a kill reaches whatever the sandbox mechanism has
   // started but not yet bound to its own life: bubblewrap's sandbox process waits for the
   // outer bwrap to write its uid map, and would wait forever if only bwrap were killed then.
-  const child: ChildProcess = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
+  let child: ChildProcess;
+  try {
+    child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
+  } finally {
+    if (devNull !== undefined) closeSync(devNull);
+  }
   const killGroup = (): void => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
