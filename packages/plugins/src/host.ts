@@ -21,7 +21,9 @@ import { Grants } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { STATUS_EXIT, formatDuration, type Observed, type Run, type RunOptions, type RunSummary } from "./run-state.js";
 import { verdict } from "./run-verdict.js";
+import { OutputGate, gatedPrompter } from "./output-gate.js";
 import { makeRunDir, startSandbox } from "./sandbox-process.js";
+import { printable } from "./terminal-text.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -52,9 +54,12 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   if (warning) run.log(warning);
   const runDir = makeRunDir(run.home);
   const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint, dir: runDir }) : undefined;
+  // On a terminal, the script's output passes through the host and is held while a question is up (finding 7).
+  const gate = options.prompter && !options.output ? new OutputGate() : undefined;
+  const prompter = gate && options.prompter ? gatedPrompter(options.prompter, gate, process.stderr) : options.prompter;
   let observed: Observed;
   try {
-    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { ...prepared, runDir, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run });
+    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, prompter), { ...prepared, runDir, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run, gate });
   } finally {
     if (proxy) run.net = proxy;
     await proxy?.close();
@@ -76,7 +81,8 @@ function startRun(options: RunOptions): Run {
     read: [],
     write: [],
     summary,
-    log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    // Host messages quote what scripts and plugins sent (names, errors): shown, never obeyed by the terminal.
+    log: options.log ?? ((line: string) => process.stderr.write(`${printable(line, { lines: true })}\n`)),
     elapsed: () => performance.now() - started,
     finish: (status) => {
       summary.status = status;
@@ -174,7 +180,7 @@ async function grantsFor(run: Run, bundle: Bundle): Promise<Grants | undefined> 
   grants.declare(declared);
   const missing = grants.declaredButNotGranted();
   if (missing.length > 0 && run.options.prompter) {
-    const ok = await run.options.prompter.confirm(`Plugin "${declared.name}": ${declared.description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
+    const ok = await run.options.prompter.confirm(`Plugin "${printable(declared.name)}": ${printable(declared.description)}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
     if (ok) grants.approveDeclaration();
   }
   return grants;
@@ -198,6 +204,7 @@ interface SandboxGrants {
   env: Record<string, string>;
   netSocket: string | undefined;
   run: RunLayout | undefined;
+  gate: OutputGate | undefined;
 }
 
 /** Calls of one script in flight at once; past this the host reads no more of its requests until some are answered. */

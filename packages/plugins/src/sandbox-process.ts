@@ -14,6 +14,7 @@ import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
 import { RUN_ENV, STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
 import { INSIDE, sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
+import type { OutputGate } from "./output-gate.js";
 import type { RunLayout } from "./os-grants.js";
 
 export interface Output {
@@ -50,6 +51,8 @@ export interface SandboxOptions {
   stdin: "inherit" | "ignore";
   output?: Output | undefined;
   stdoutToStderr?: boolean;
+  /** On a terminal: the script's stdout and stderr pass through this gate (held while stui asks a question), not straight to the terminal. */
+  gate?: OutputGate | undefined;
   /** Tests only: switch inner layers off to prove the outer ones alone (see RunOptions.testLayers). */
   testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
   /** --allow-env: the variables granted (besides the few every script gets: TERM, LANG, …). */
@@ -168,8 +171,8 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     netSocket: options.netSocket,
     run: options.run,
   });
-  const piped = options.output !== undefined || options.stdoutToStderr === true;
-  const stdio: ("inherit" | "ignore" | "pipe" | number)[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
+  const piped = options.output !== undefined || options.stdoutToStderr === true || options.gate !== undefined;
+  const stdio: ("inherit" | "ignore" | "pipe" | number)[] = [options.stdin, piped ? "pipe" : "inherit", options.output || options.gate ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");
   stdio.push("pipe");
   // Descriptors the host inherited without close-on-exec would reach the script: neither Node's
@@ -207,6 +210,9 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   if (options.output) {
     child.stdout?.pipe(options.stdoutToStderr ? options.output.stderr : options.output.stdout, { end: false });
     child.stderr?.pipe(options.output.stderr, { end: false });
+  } else if (options.gate) {
+    options.gate.forward(child.stdout, options.stdoutToStderr ? process.stderr : process.stdout);
+    options.gate.forward(child.stderr, process.stderr);
   } else if (options.stdoutToStderr) {
     child.stdout?.pipe(process.stderr, { end: false });
   }
