@@ -1,6 +1,6 @@
 // Red team finding 16: the bundler's read guard decides by path, so a hard link to the STUI
 // home's key beside a script (`import k from "./notes.txt" with { type: "text" }`) bundled the
-// key, and a folder swapped for a symlink between the guard's check and its open (a race) did
+// key (with the folder granted for reading: data imports need that since finding 17), and a folder swapped for a symlink between the guard's check and its open (a race) did
 // too, once in 300 tries. Now the opened descriptor is checked after the open (its path on
 // Linux, its device and inode against the home's files, its link count). Observed from
 // outside: the secret appears neither in the script's output nor in any cached file; a copy
@@ -39,7 +39,7 @@ describe("hard links beside a script (finding 16)", () => {
     const dir = tempDir();
     linkSync(path.join(home, "keys", "client.key_secret"), path.join(dir, "notes.txt"));
     writeFileSync(path.join(dir, "hostile.ts"), IMPORT_NOTES);
-    const r = await runHostile(path.join(dir, "hostile.ts"), { home });
+    const r = await runHostile(path.join(dir, "hostile.ts"), { home, fsRead: [dir] });
     expect(r.summary.status).toBe("buildError");
     expect(r.summary.exitCode).toBe(EXIT.scriptError);
     expect(r.log.join("\n")).toMatch(/notes\.txt: it is a hard link to a file of the STUI home/);
@@ -54,7 +54,7 @@ describe("hard links beside a script (finding 16)", () => {
     const linked = tempDir();
     linkSync(elsewhere, path.join(linked, "notes.txt"));
     writeFileSync(path.join(linked, "hostile.ts"), IMPORT_NOTES);
-    const refused = await runHostile(path.join(linked, "hostile.ts"));
+    const refused = await runHostile(path.join(linked, "hostile.ts"), { fsRead: [linked] });
     expect(refused.summary.status).toBe("buildError");
     expect(refused.log.join("\n")).toMatch(/notes\.txt: it has 2 names \(hard links\)/);
     expect(refused.stdout + refused.stderr).not.toContain(secret);
@@ -62,7 +62,7 @@ describe("hard links beside a script (finding 16)", () => {
     const copied = tempDir();
     writeFileSync(path.join(copied, "notes.txt"), secret);
     writeFileSync(path.join(copied, "hostile.ts"), IMPORT_NOTES);
-    const bundled = await runHostile(path.join(copied, "hostile.ts"));
+    const bundled = await runHostile(path.join(copied, "hostile.ts"), { fsRead: [copied] });
     expect(bundled.summary.status).toBe("ok");
     expect(bundled.stdout).toContain(`bundled: ${secret}`);
   });

@@ -27,6 +27,11 @@ export interface ReadPolicy {
   denied: readonly string[];
   /** "dev:ino" of every regular file in the STUI home: no hard link to them is read, whatever its path. */
   deniedFiles: ReadonlySet<string>;
+  /**
+   * Real folders whose files may be bundled as data (text, bytes, JSON): the script's read grants.
+   * Elsewhere only code is bundled from the script's folder (red team finding 17).
+   */
+  data: readonly string[];
 }
 
 /** How many entries of the STUI home are looked at for deniedFiles (keys, history, cache: a few hundred at most in use). */
@@ -73,7 +78,7 @@ const realOr = (p: string): string => {
 };
 
 /** The policy for one script: its folder, the node_modules above it, the host's runtime; never the STUI home. */
-export function readPolicy(script: string, options: { home: string; runtime: readonly string[] }): ReadPolicy {
+export function readPolicy(script: string, options: { home: string; runtime: readonly string[]; data?: readonly string[] | undefined }): ReadPolicy {
   const folder = path.dirname(realOr(script));
   const allowed = [folder];
   for (let dir = folder; ; dir = path.dirname(dir)) {
@@ -82,7 +87,7 @@ export function readPolicy(script: string, options: { home: string; runtime: rea
   }
   allowed.push(...options.runtime.map(realOr));
   const home = realOr(options.home);
-  return { allowed: [...new Set(allowed)], denied: [...SYSTEM_DENIED, home], deniedFiles: fileIds(home) };
+  return { allowed: [...new Set(allowed)], denied: [...SYSTEM_DENIED, home], deniedFiles: fileIds(home), data: [...(options.data ?? []), ...options.runtime].map(realOr) };
 }
 
 export class ReadRefused extends Error {
@@ -120,6 +125,19 @@ export function readAllowed(file: string, policy: ReadPolicy): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Data (a file imported with { type: "text" } or "bytes", JSON, .txt) is bundled only from the
+ * read grants and from node_modules: at bundle time the script reads no more than it could at
+ * run time (red team finding 17: a script saved in ~ inlined ~/.netrc). Code (.ts, .js, …) of the
+ * script's folder is bundled as before: it is the script.
+ */
+export function checkData(real: string, policy: ReadPolicy, file: string = real): void {
+  if (real.split(path.sep).includes("node_modules") || policy.data.some((d) => within(real, d))) return;
+  throw new ReadRefused(
+    `a stui script may bundle ${file} as data (with { type: "text" } or "bytes", JSON, .txt) only from a folder granted with --allow-fs-read (or node_modules): run again with --allow-fs-read=${path.dirname(file)}, or read it at run time under that grant`,
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stuiHome } from "@stui/client/keys";
 import { BundleCache, sha256 } from "./bundle-cache.js";
-import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
+import { ReadRefused, checkData, checkReadable, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
 import { checkMapSources, checkResolution, neutralizeSourceMaps, scriptTsconfig } from "./bundle-hardening.js";
 import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
@@ -78,13 +78,15 @@ export interface BundleOptions {
    * script is never cached.
    */
   source?: string | undefined;
+  /** Real folders the script may read (--allow-fs-read): the only places data imports are bundled from. */
+  readGrants?: readonly string[] | undefined;
 }
 
 export async function bundleScript(scriptPath: string, options: BundleOptions = {}): Promise<Bundle> {
   const script = path.resolve(scriptPath);
   const home = options.home ?? stuiHome();
   const cache = new BundleCache(options.cacheDir ?? path.join(home, "cache", "bundles"));
-  const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS });
+  const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS, data: options.readGrants });
   const given = options.source;
   const hit = given === undefined ? await cache.lookup(script, policy) : undefined;
   if (hit && "tampered" in hit) options.log?.(`stui: ${hit.tampered}`);
@@ -98,6 +100,7 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
     throw error;
   }
   const esbuild = await import("esbuild");
+  const dataInputs = new Set<string>();
   const limitMs = options.limitMs ?? BUILD_LIMIT_MS;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -131,7 +134,7 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
         logLevel: "silent",
         // CommonJS dependencies may require() builtins; give the ESM bundle a require.
         banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },
-        plugins: [sandboxResolver(policy, given === undefined ? undefined : { file: script, text: given })],
+        plugins: [sandboxResolver(policy, dataInputs, given === undefined ? undefined : { file: script, text: given })],
       }),
       expired,
     ]);
@@ -160,7 +163,7 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
   const hashes: Record<string, string> = {};
   for (const f of inputs) hashes[f] = sha256(readAllowed(f, policy));
   const declaration = readDeclaration(readAllowed(script, policy).toString("utf8"), script);
-  await cache.store(script, { code, inputs: hashes, declaration });
+  await cache.store(script, { code, inputs: hashes, data: [...dataInputs], declaration });
   return { code, inputs, sources: scriptSources(inputs), cached: false, declaration };
 }
 
@@ -181,7 +184,7 @@ function loaderFor(file: string, type: string | undefined): Loader {
  * Resolves @stui/plugins to the sandbox runtime, refuses what cannot work in the sandbox, and
  * loads every file itself, through the read guard.
  */
-function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: string }): EsbuildPlugin {
+function sandboxResolver(policy: ReadPolicy, dataInputs: Set<string>, stdin?: { file: string; text: string }): EsbuildPlugin {
   return {
     name: "stui-sandbox",
     setup(build) {
@@ -235,6 +238,10 @@ function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: strin
         let loader: Loader;
         try {
           loader = loaderFor(args.path, args.with.type);
+          if (!["ts", "tsx", "js", "jsx"].includes(loader)) {
+            checkData(checkReadable(args.path, policy), policy, args.path);
+            dataInputs.add(args.path);
+          }
           bytes = readAllowed(args.path, policy);
         } catch (error) {
           if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };

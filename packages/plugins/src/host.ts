@@ -147,7 +147,7 @@ async function cleanUp(run: Run, observed: Observed, server: ReturnType<typeof o
 /** Bundle the script on the run's clock (bundling counts against --timeout); a finished summary if it did not build. */
 async function build(run: Run): Promise<Bundle | RunSummary> {
   try {
-    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log, source: run.options.source });
+    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log, source: run.options.source, readGrants: run.read.map((g) => g.real) });
     run.summary.inputs = bundle.sources;
     run.sources = bundle.sources;
     run.summary.bundleCached = bundle.cached;
