@@ -71,7 +71,7 @@ const within = (file: string, dir: string): boolean => file === dir || file.star
 
 const realOr = (p: string): string => {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }
@@ -98,7 +98,7 @@ export class ReadRefused extends Error {
 export function checkReadable(file: string, policy: ReadPolicy): string {
   let real: string;
   try {
-    real = realpathSync(file);
+    real = realpathSync.native(file);
   } catch (error) {
     throw new ReadRefused(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

@@ -28,6 +28,8 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
   const homeReal = realHome(home);
   const homeGiven = path.resolve(home);
   return dirs.map((dir) => {
+    // path.resolve("") is the current folder: `--allow-fs-write=$OUT` with OUT unset must not grant it (red team finding 20).
+    if (dir.trim() === "") throw new GrantError(`${flag} needs a folder, and its value is empty (an unset variable, as in ${flag}=$OUT?); to grant the current folder, say ${flag}=.`);
     const given = path.resolve(dir);
     let real: string;
     try {
