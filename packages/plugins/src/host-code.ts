@@ -51,8 +51,8 @@ function gitFolders(p: string): string[] {
       const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"))?.[1]?.trim();
       if (!gitdir) return [];
       const own = path.resolve(dir, gitdir);
-      const common = real(path.join(own, "commondir")) ? path.resolve(own, readFileSync(path.join(own, "commondir"), "utf8").trim()) : undefined;
-      return [own, ...(common ? [common] : [])];
+      const commondir = path.join(own, "commondir");
+      return existsSync(commondir) ? [own, path.resolve(own, readFileSync(commondir, "utf8").trim())] : [own];
     } catch {
       // No .git here: look further up.
     }
@@ -83,8 +83,9 @@ export function hostCode(): HostCode[] {
     }
     add(packageFolder(entry), `the ${name} package, which stui loads`);
   }
-  // esbuild's platform binary lives in its own package (@esbuild/<platform>), in a node_modules below.
   add(process.execPath, "Node itself");
+  // The node_modules folders holding these (esbuild's platform binary, @esbuild/<platform>, and
+  // every other dependency are in them), and the repository around them.
   for (const p of [...found.keys()]) {
     for (let dir = p; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
       if (path.basename(dir) === "node_modules") add(dir, "a node_modules folder stui loads code from");
