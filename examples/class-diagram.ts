@@ -4,7 +4,7 @@
 //
 // Permissions: read (class.browse), and a file-system write grant for the output
 // folder (the sandbox writes no files otherwise).
-// Run:  stui run examples/class-diagram.ts --allow-read --allow-fs-write=. -- Collection collection.mmd
+// Run:  mkdir -p out && stui run examples/class-diagram.ts --allow-read --allow-fs-write=out -- Collection "$PWD/out/collection.mmd"
 //       arguments: <root class> <output .mmd file> [max classes, default 100]
 
 import { writeFileSync } from "node:fs";

@@ -29,6 +29,22 @@ export interface Denial {
 
 type Answer = HostMessage & { t: "result" };
 
+/** Refusals kept in `denied` (and the --json summary); past this only `deniedTotal` counts them. */
+export const MAX_DENIALS_KEPT = 100;
+/** Longest error message sent back to a script: longer ones (an echoed name) are cut. */
+const MAX_MESSAGE_CHARS = 2000;
+/** The per-call time limit a script may ask for is clamped to this range (Node's timers hold at most 2^31-1 ms). */
+const CALL_TIMEOUT_RANGE = [1, 2_147_483_647] as const;
+
+/** A host error as the script sees it: no host stack (install paths, and the message again), a bounded message. */
+function errorAnswer(error: unknown): Answer {
+  const { stack: _, ...serialized } = serializeError(error);
+  if (serialized.message.length > MAX_MESSAGE_CHARS) serialized.message = `${serialized.message.slice(0, MAX_MESSAGE_CHARS)}… (${serialized.message.length} characters, cut)`;
+  if (serialized.cause && serialized.cause.message.length > MAX_MESSAGE_CHARS) serialized.cause.message = `${serialized.cause.message.slice(0, MAX_MESSAGE_CHARS)}… (cut)`;
+  if (serialized.data !== undefined && JSON.stringify(serialized.data).length > MAX_MESSAGE_CHARS) delete serialized.data;
+  return { t: "result", id: 0, ok: false, error: serialized };
+}
+
 interface InFlight {
   /** The script's id for the call (its cancel names it). */
   id: number | undefined;
@@ -40,7 +56,12 @@ interface InFlight {
 export class PermissionBroker {
   /** Sessions this script opened and has not closed: the only ones it may name. */
   readonly sessions = new Set<string>();
+  /** The first MAX_DENIALS_KEPT refusals. */
   readonly denied: Denial[] = [];
+  /** Every refusal, counted (a script can make millions: only the first few are kept). */
+  deniedTotal = 0;
+  /** method + permission of every refusal (few: commands × classes), for sawDenial. */
+  readonly #deniedKinds = new Set<string>();
   calls = 0;
   sessionsOpened = 0;
   /** A call failed because the server could not be reached (seen by the host). */
@@ -67,23 +88,24 @@ export class PermissionBroker {
   }
 
   async #answer(method: string, params: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<Answer> {
-    const fail = (error: unknown): Answer => ({ t: "result", id: 0, ok: false, error: serializeError(error) });
+    const fail = errorAnswer;
     if (!isCommandName(method)) {
       // Only commands of the generated table are forwarded: a name the schema does not define has
-      // no permission class the person could have granted.
-      return fail(new StuiError("EVALIDATION", `unknown method ${JSON.stringify(method)}: not a command of protocol ${PROTOCOL_VERSION}`));
+      // no permission class the person could have granted. (The name is echoed cut short.)
+      const shown = method.length > 100 ? `${JSON.stringify(method.slice(0, 100))}… (${method.length} characters)` : JSON.stringify(method);
+      return fail(new StuiError("EVALIDATION", `unknown method ${shown}: not a command of protocol ${PROTOCOL_VERSION}`));
     }
     const sessionId = typeof params === "object" && params !== null ? (params as { sessionId?: unknown }).sessionId : undefined;
     if (sessionId !== undefined && (typeof sessionId !== "string" || !this.sessions.has(sessionId))) {
       // Another run's session (or one this script already closed): as if it did not exist.
-      const id = String(sessionId);
+      const id = String(sessionId).slice(0, 200);
       return fail(new StuiError("EREMOTE", `Session not found: ${id} (a script may only use sessions it opened)`, "sessionNotFound", { kind: "sessionNotFound", sessionId: id }));
     }
     const auth = await this.grants.authorize(method, params, this.prompter, this.#gone.signal);
     if (!auth.ok) {
       // Said on stderr only if the script does not catch it (host.ts): a refusal the script
       // handles itself is not a failure of the run.
-      this.denied.push({ method: auth.method, permission: auth.permission, reason: auth.reason, message: auth.message });
+      this.recordDenial({ method: auth.method, permission: auth.permission, reason: auth.reason, message: auth.message });
       return fail(permissionDeniedError(auth.method, auth.permission, auth.message));
     }
     let conn: HostConnection;
@@ -94,7 +116,8 @@ export class PermissionBroker {
       return fail(new StuiError("ECONNECTION", `server unreachable: ${(error as Error).message}`));
     }
     try {
-      const value = await conn.call(method, params as never, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), signal });
+      const limit = timeoutMs === undefined ? undefined : Math.min(CALL_TIMEOUT_RANGE[1], Math.max(CALL_TIMEOUT_RANGE[0], Math.round(timeoutMs)));
+      const value = await conn.call(method, params as never, { ...(limit !== undefined ? { timeoutMs: limit } : {}), signal });
       if (method === "session.create") {
         const id = (value as { sessionId?: unknown }).sessionId;
         if (typeof id === "string") {
@@ -119,6 +142,13 @@ export class PermissionBroker {
     for (const call of this.#inFlight) if (call.id === id && call.method !== "session.create") call.controller.abort();
   }
 
+  /** Keep a refusal (the first MAX_DENIALS_KEPT in full; every one counted). */
+  recordDenial(denial: Denial): void {
+    this.deniedTotal++;
+    this.#deniedKinds.add(`${denial.method}\0${denial.permission}`);
+    if (this.denied.length < MAX_DENIALS_KEPT) this.denied.push(denial);
+  }
+
   has(permission: string): boolean {
     return isPermission(permission) && this.grants.has(permission);
   }
@@ -127,7 +157,8 @@ export class PermissionBroker {
   sawDenial(error: { kind?: string | undefined; data?: unknown }): Denial | undefined {
     if (error.kind !== "permissionDenied") return undefined;
     const data = error.data as { method?: unknown; permission?: unknown } | undefined;
-    return this.denied.find((d) => d.method === data?.method && d.permission === data?.permission);
+    if (typeof data?.method !== "string" || typeof data.permission !== "string" || !this.#deniedKinds.has(`${data.method}\0${data.permission}`)) return undefined;
+    return this.denied.find((d) => d.method === data.method && d.permission === data.permission) ?? { method: data.method, permission: data.permission as Denial["permission"], reason: "not-granted" };
   }
 
   /**

@@ -9,11 +9,11 @@ import { createHash } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readAllowed, type ReadPolicy } from "./bundle-guard.js";
+import { checkData, readAllowed, type ReadPolicy } from "./bundle-guard.js";
 import type { StaticDeclaration } from "./plugin-declaration.js";
 
-/** Bumped whenever a bundle built by an older host would run differently (3: absolute source maps). */
-const FORMAT = 3;
+/** Bumped whenever a bundle built by an older host would run differently (3: absolute source maps; 4: no input source maps, no sourcesContent; 5: data inputs recorded, bundled only from read grants). */
+const FORMAT = 5;
 
 export interface CachedBundle {
   code: Buffer;
@@ -25,6 +25,8 @@ interface Manifest {
   format: number;
   script: string;
   inputs: Record<string, string>;
+  /** The inputs bundled as data: used again only while a read grant still covers them. */
+  data: string[];
   bundle: string;
   declaration: StaticDeclaration;
 }
@@ -71,6 +73,7 @@ export class BundleCache {
     if (sha256(code) !== manifest.bundle) return { tampered: `the cached bundle ${path.join(dir, "script.mjs")} does not match the hash its manifest recorded (changed outside stui): not run, rebuilt` };
     for (const [file, hash] of Object.entries(manifest.inputs)) {
       try {
+        if (manifest.data.includes(file)) checkData(file, policy);
         if (sha256(readAllowed(file, policy)) !== hash) return undefined;
       } catch {
         return undefined;
@@ -79,7 +82,7 @@ export class BundleCache {
     return { code, inputs: Object.keys(manifest.inputs), declaration: manifest.declaration };
   }
 
-  async store(script: string, entry: { code: Buffer; inputs: Record<string, string>; declaration: StaticDeclaration }): Promise<void> {
+  async store(script: string, entry: { code: Buffer; inputs: Record<string, string>; data: string[]; declaration: StaticDeclaration }): Promise<void> {
     ensurePrivateDir(this.root);
     const dir = this.dirFor(script);
     ensurePrivateDir(dir);
@@ -87,7 +90,7 @@ export class BundleCache {
     const tmp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     await writeFile(tmp, entry.code, { mode: 0o600 });
     await rename(tmp, path.join(dir, "script.mjs"));
-    const manifest: Manifest = { format: FORMAT, script, inputs: entry.inputs, bundle: sha256(entry.code), declaration: entry.declaration };
+    const manifest: Manifest = { format: FORMAT, script, inputs: entry.inputs, data: entry.data, bundle: sha256(entry.code), declaration: entry.declaration };
     await writeFile(tmp, JSON.stringify(manifest), { mode: 0o600 });
     await rename(tmp, path.join(dir, "manifest.json"));
   }

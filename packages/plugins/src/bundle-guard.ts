@@ -9,9 +9,15 @@
 //            would hang the build; it is refused before it is opened).
 //
 // The file is then read through a descriptor opened without following symlinks and without
-// blocking, and checked again (fstat) to be that same regular file.
+// blocking, and checked again (fstat) to be that same regular file. O_NOFOLLOW covers only the
+// last component, so after the open the descriptor's own path (Linux: /proc/self/fd/N) must be
+// the path that was checked: a folder on the way swapped for a symlink between the check and
+// the open is caught there (red team finding 16, the race). A path guard cannot see hard links:
+// a file that is a hard link to one of the STUI home's files is refused by (device, inode), and
+// any other regular file with more than one link outside node_modules (where pnpm links on
+// purpose) is refused too, since its other name may be anywhere.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, type Stats } from "node:fs";
 import path from "node:path";
 
 export interface ReadPolicy {
@@ -19,6 +25,44 @@ export interface ReadPolicy {
   allowed: readonly string[];
   /** Real folders never read, even inside an allowed one. */
   denied: readonly string[];
+  /** "dev:ino" of every regular file in the STUI home: no hard link to them is read, whatever its path. */
+  deniedFiles: ReadonlySet<string>;
+  /**
+   * Real folders whose files may be bundled as data (text, bytes, JSON): the script's read grants.
+   * Elsewhere only code is bundled from the script's folder (red team finding 17).
+   */
+  data: readonly string[];
+}
+
+/** How many entries of the STUI home are looked at for deniedFiles (keys, history, cache: a few hundred at most in use). */
+const HOME_SCAN_LIMIT = 20_000;
+
+/** "dev:ino" of the regular files under `dir` (no symlink followed), up to HOME_SCAN_LIMIT entries. */
+function fileIds(dir: string): Set<string> {
+  const ids = new Set<string>();
+  const pending = [dir];
+  let seen = 0;
+  while (pending.length > 0 && seen < HOME_SCAN_LIMIT) {
+    const current = pending.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(current);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (++seen > HOME_SCAN_LIMIT) break;
+      const p = path.join(current, name);
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) pending.push(p);
+        else if (st.isFile()) ids.add(`${st.dev}:${st.ino}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return ids;
 }
 
 const SYSTEM_DENIED = ["/proc", "/dev", "/sys"];
@@ -27,14 +71,14 @@ const within = (file: string, dir: string): boolean => file === dir || file.star
 
 const realOr = (p: string): string => {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }
 };
 
 /** The policy for one script: its folder, the node_modules above it, the host's runtime; never the STUI home. */
-export function readPolicy(script: string, options: { home: string; runtime: readonly string[] }): ReadPolicy {
+export function readPolicy(script: string, options: { home: string; runtime: readonly string[]; data?: readonly string[] | undefined }): ReadPolicy {
   const folder = path.dirname(realOr(script));
   const allowed = [folder];
   for (let dir = folder; ; dir = path.dirname(dir)) {
@@ -42,7 +86,8 @@ export function readPolicy(script: string, options: { home: string; runtime: rea
     if (path.dirname(dir) === dir) break;
   }
   allowed.push(...options.runtime.map(realOr));
-  return { allowed: [...new Set(allowed)], denied: [...SYSTEM_DENIED, realOr(options.home)] };
+  const home = realOr(options.home);
+  return { allowed: [...new Set(allowed)], denied: [...SYSTEM_DENIED, home], deniedFiles: fileIds(home), data: [...(options.data ?? []), ...options.runtime].map(realOr) };
 }
 
 export class ReadRefused extends Error {
@@ -53,7 +98,7 @@ export class ReadRefused extends Error {
 export function checkReadable(file: string, policy: ReadPolicy): string {
   let real: string;
   try {
-    real = realpathSync(file);
+    real = realpathSync.native(file);
   } catch (error) {
     throw new ReadRefused(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
@@ -75,9 +120,44 @@ export function readAllowed(file: string, policy: ReadPolicy): Buffer {
   try {
     const after = fstatSync(fd);
     if (!after.isFile() || after.ino !== before.ino || after.dev !== before.dev) throw new ReadRefused(`${file} changed while it was being read`);
+    checkOpened(fd, real, after, policy, file);
     return readFileSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Data (a file imported with { type: "text" } or "bytes", JSON, .txt) is bundled only from the
+ * read grants and from node_modules: at bundle time the script reads no more than it could at
+ * run time (red team finding 17: a script saved in ~ inlined ~/.netrc). Code (.ts, .js, …) of the
+ * script's folder is bundled as before: it is the script.
+ */
+export function checkData(real: string, policy: ReadPolicy, file: string = real): void {
+  if (real.split(path.sep).includes("node_modules") || policy.data.some((d) => within(real, d))) return;
+  throw new ReadRefused(
+    `a stui script may bundle ${file} as data (with { type: "text" } or "bytes", JSON, .txt) only from a folder granted with --allow-fs-read (or node_modules): run again with --allow-fs-read=${path.dirname(file)}, or read it at run time under that grant`,
+  );
+}
+
+/**
+ * After the open: the descriptor is the file that was checked (its path, on Linux, is still
+ * `real`), it is no hard link to a file of the STUI home, and it has no other name unless it is
+ * in node_modules.
+ */
+export function checkOpened(fd: number, real: string, stat: Stats, policy: ReadPolicy, file: string = real): void {
+  if (process.platform === "linux") {
+    let opened: string | undefined;
+    try {
+      opened = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      opened = undefined; // no /proc here (some containers): the path checks before the open are all there is
+    }
+    if (opened !== undefined && opened !== real) throw new ReadRefused(`${file} changed while it was being read: a folder on its path was replaced (it opened ${opened})`);
+  }
+  if (policy.deniedFiles.has(`${stat.dev}:${stat.ino}`)) throw new ReadRefused(`a stui script may not bundle ${file}: it is a hard link to a file of the STUI home`);
+  if (stat.nlink > 1 && !real.split(path.sep).includes("node_modules")) {
+    throw new ReadRefused(`a stui script may not bundle ${file}: it has ${stat.nlink} names (hard links), and the others may be anywhere; copy the file instead of linking it`);
   }
 }
 

@@ -12,7 +12,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stuiHome } from "@stui/client/keys";
 import { BundleCache, sha256 } from "./bundle-cache.js";
-import { ReadRefused, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
+import { ReadRefused, checkData, checkReadable, checkResolverFiles, readAllowed, readPolicy, type ReadPolicy } from "./bundle-guard.js";
+import { checkMapSources, checkResolution, neutralizeSourceMaps, scriptTsconfig } from "./bundle-hardening.js";
 import { readDeclaration, type StaticDeclaration } from "./plugin-declaration.js";
 
 /** A module beside `base`, as TypeScript in the repository or as the build's JavaScript when installed. */
@@ -77,13 +78,15 @@ export interface BundleOptions {
    * script is never cached.
    */
   source?: string | undefined;
+  /** Real folders the script may read (--allow-fs-read): the only places data imports are bundled from. */
+  readGrants?: readonly string[] | undefined;
 }
 
 export async function bundleScript(scriptPath: string, options: BundleOptions = {}): Promise<Bundle> {
   const script = path.resolve(scriptPath);
   const home = options.home ?? stuiHome();
   const cache = new BundleCache(options.cacheDir ?? path.join(home, "cache", "bundles"));
-  const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS });
+  const policy = readPolicy(script, { home, runtime: RUNTIME_DIRS, data: options.readGrants });
   const given = options.source;
   const hit = given === undefined ? await cache.lookup(script, policy) : undefined;
   if (hit && "tampered" in hit) options.log?.(`stui: ${hit.tampered}`);
@@ -97,6 +100,7 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
     throw error;
   }
   const esbuild = await import("esbuild");
+  const dataInputs = new Set<string>();
   const limitMs = options.limitMs ?? BUILD_LIMIT_MS;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -120,13 +124,17 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
         metafile: true,
         outfile: "script.mjs",
         sourcemap: "inline",
+        // Positions only: the bundle never carries file contents (bundle-hardening.ts).
+        sourcesContent: false,
+        // No tsconfig.json is read by esbuild itself (an `extends` could name any file).
+        tsconfigRaw: scriptTsconfig(script, policy),
         // Stack traces in the child name the script's files where they really are (the bundle
         // itself lives elsewhere), so the host can point at the line that failed.
         sourceRoot: `${pathToFileURL(path.dirname(script)).href}/`,
         logLevel: "silent",
         // CommonJS dependencies may require() builtins; give the ESM bundle a require.
         banner: { js: `import { createRequire as __stuiCreateRequire } from "node:module"; const require = __stuiCreateRequire(import.meta.url);` },
-        plugins: [sandboxResolver(policy, given === undefined ? undefined : { file: script, text: given })],
+        plugins: [sandboxResolver(policy, dataInputs, given === undefined ? undefined : { file: script, text: given })],
       }),
       expired,
     ]);
@@ -143,13 +151,19 @@ export async function bundleScript(scriptPath: string, options: BundleOptions = 
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith("<") && !f.startsWith("stui-entry") && !f.startsWith("stui:"))
     .map((f) => path.resolve(path.dirname(script), f.replace(/^file:/, "")));
+  try {
+    checkMapSources(output.text, new Set([...Object.keys(result.metafile.inputs), "stui-entry.js"]));
+  } catch (error) {
+    if (error instanceof ReadRefused) throw new BuildError([error.message]);
+    throw error;
+  }
   const code = Buffer.from(output.contents);
   if (given !== undefined) return { code, inputs, sources: scriptSources(inputs), cached: false, declaration: readDeclaration(given, script) };
   // (Only a file's script reaches here: its inputs are hashed for the cache.)
   const hashes: Record<string, string> = {};
   for (const f of inputs) hashes[f] = sha256(readAllowed(f, policy));
   const declaration = readDeclaration(readAllowed(script, policy).toString("utf8"), script);
-  await cache.store(script, { code, inputs: hashes, declaration });
+  await cache.store(script, { code, inputs: hashes, data: [...dataInputs], declaration });
   return { code, inputs, sources: scriptSources(inputs), cached: false, declaration };
 }
 
@@ -170,15 +184,26 @@ function loaderFor(file: string, type: string | undefined): Loader {
  * Resolves @stui/plugins to the sandbox runtime, refuses what cannot work in the sandbox, and
  * loads every file itself, through the read guard.
  */
-function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: string }): EsbuildPlugin {
+function sandboxResolver(policy: ReadPolicy, dataInputs: Set<string>, stdin?: { file: string; text: string }): EsbuildPlugin {
   return {
     name: "stui-sandbox",
     setup(build) {
+      // Before esbuild resolves anything: the package.json files it would read on the way.
+      const checked = new Set<string>();
+      build.onResolve({ filter: /.*/ }, (args) => {
+        try {
+          if (args.resolveDir) checkResolution(args.path, args.resolveDir, checked);
+        } catch (error) {
+          if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };
+          throw error;
+        }
+        return undefined;
+      });
       if (stdin) {
         // The script itself, from stdin, under its (absent) file name: its imports resolve from
         // that folder, through the guard; stack traces name it.
         build.onResolve({ filter: /.*/ }, (args) => (args.path === stdin.file ? { path: stdin.file } : undefined));
-        build.onLoad({ filter: /.*/ }, (args) => (args.path === stdin.file ? { contents: stdin.text, loader: "ts", resolveDir: path.dirname(stdin.file) } : undefined));
+        build.onLoad({ filter: /.*/ }, (args) => (args.path === stdin.file ? { contents: neutralizeSourceMaps(stdin.text), loader: "ts", resolveDir: path.dirname(stdin.file) } : undefined));
       }
       build.onResolve({ filter: /^(@stui\/plugins|stui:runtime)$/ }, () => ({ path: RUNTIME }));
       // The runtime needs only createApi and PROTOCOL_VERSION: take them from their own
@@ -213,18 +238,23 @@ function sandboxResolver(policy: ReadPolicy, stdin?: { file: string; text: strin
         let loader: Loader;
         try {
           loader = loaderFor(args.path, args.with.type);
+          if (!["ts", "tsx", "js", "jsx"].includes(loader)) {
+            checkData(checkReadable(args.path, policy), policy, args.path);
+            dataInputs.add(args.path);
+          }
           bytes = readAllowed(args.path, policy);
         } catch (error) {
           if (error instanceof ReadRefused) return { errors: [{ text: error.message }] };
           throw error;
         }
+        if (!["ts", "tsx", "js", "jsx", "json"].includes(loader)) return { contents: bytes, loader };
+        // No input source map is ever followed (bundle-hardening.ts), in any file, node_modules too.
+        const source = neutralizeSourceMaps(bytes.toString("utf8"));
         const own = !args.path.split(path.sep).includes("node_modules") && !RUNTIME_DIRS.some((d) => args.path.startsWith(d));
-        if (!own || !["ts", "tsx", "js", "jsx"].includes(loader)) return { contents: bytes, loader };
         // A bundle lives elsewhere than its sources: give each of the user's own modules its
         // original import.meta.url / filename / dirname, so new URL("./data.txt",
         // import.meta.url) still names the file beside the script (readable with a grant).
-        const source = bytes.toString("utf8");
-        if (!source.includes("import.meta.")) return { contents: bytes, loader };
+        if (!own || loader === "json" || !source.includes("import.meta.")) return { contents: source, loader };
         const contents = source
           .replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href))
           .replaceAll("import.meta.filename", JSON.stringify(args.path))

@@ -72,6 +72,10 @@ describe("usage errors exit 2", () => {
     [["run", "definitely-not-a-script-here"], "no such script"],
     [["run", "examples/hello.ts", "--allow-fs-write", "no-such-output-folder"], "--allow-fs-write no-such-output-folder: no such file or folder"],
     [["run", "examples/hello.ts", "--allow-fs-read=/no/such/folder"], "--allow-fs-read /no/such/folder: no such file or folder"],
+    // An empty value (an unset $OUT) would be the current folder: refused (red team finding 20).
+    [["run", "examples/hello.ts", "--allow-fs-write="], "--allow-fs-write needs a folder, and its value is empty"],
+    [["run", "examples/hello.ts", "--allow-fs-read", ""], "--allow-fs-read needs a folder, and its value is empty"],
+    [["run", "x.ts", "--endpoint", "garbage"], '--endpoint "garbage" is not an endpoint: expected tcp://<host>:<port> or ipc://<path>'],
     [["list", "extra"], 'unexpected argument "extra"'],
     [[], "Usage:"],
   ])("%j", async (argv, message) => {

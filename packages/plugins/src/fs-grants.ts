@@ -1,10 +1,12 @@
 // --allow-fs-read / --allow-fs-write folders, resolved before anything runs: through realpath
 // (a symlink grants what it points to, and the sandbox mounts that), existing, and never
 // overlapping the STUI home (keys, history, bundle cache): a grant that contains the home, or
-// lies inside it, is refused, so no script can read the keys or poison the cache.
+// lies inside it, is refused, so no script can read the keys or poison the cache. A write grant
+// over stui's own code (host-code.ts) is refused too: the next stui command would run it unsandboxed.
 
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import { hostCodeOverlap } from "./host-code.js";
 import type { PathGrant } from "./isolation.js";
 
 export class GrantError extends Error {
@@ -26,6 +28,8 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
   const homeReal = realHome(home);
   const homeGiven = path.resolve(home);
   return dirs.map((dir) => {
+    // path.resolve("") is the current folder: `--allow-fs-write=$OUT` with OUT unset must not grant it (red team finding 20).
+    if (dir.trim() === "") throw new GrantError(`${flag} needs a folder, and its value is empty (an unset variable, as in ${flag}=$OUT?); to grant the current folder, say ${flag}=.`);
     const given = path.resolve(dir);
     let real: string;
     try {
@@ -38,6 +42,12 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
       if (inside(real, h) || inside(h, real) || inside(given, h) || inside(h, given)) {
         throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}overlaps the STUI home ${h} (keys, history, bundle cache), which a script may never ${flag === "--allow-fs-read" ? "read" : "write"}; grant a folder that neither contains it nor lies in it`);
       }
+    }
+    const code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;
+    if (code) {
+      throw new GrantError(
+        `${flag} ${dir}: ${real === given ? "" : `(${real}) `}${inside(code.path, real) ? "contains" : "lies in"} ${code.path}, ${code.what}; a script may never write stui's own code (the next stui command would run it unsandboxed, with all your rights). Grant a dedicated output folder instead, e.g. --allow-fs-write=./out`,
+      );
     }
     if (real.includes(",") || given.includes(",")) throw new GrantError(`${flag} ${dir}: a granted path cannot contain a comma (Node's permission flags cannot express it)`);
     return { real, given };

@@ -21,7 +21,9 @@ import { Grants } from "./permissions.js";
 import { sameDeclaration } from "./plugin-declaration.js";
 import { STATUS_EXIT, formatDuration, type Observed, type Run, type RunOptions, type RunSummary } from "./run-state.js";
 import { verdict } from "./run-verdict.js";
-import { startSandbox } from "./sandbox-process.js";
+import { OutputGate, gatedPrompter } from "./output-gate.js";
+import { makeRunDir, startSandbox } from "./sandbox-process.js";
+import { printable } from "./terminal-text.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -50,10 +52,14 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
   run.summary.isolation = prepared.isolation;
   const warning = isolationWarning(prepared.isolation);
   if (warning) run.log(warning);
-  const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint }) : undefined;
+  const runDir = makeRunDir(run.home);
+  const proxy = options.net && netGranted(options.net) ? await startNetProxy({ rules: options.net, endpoint: options.endpoint, dir: runDir }) : undefined;
+  // On a terminal, the script's output passes through the host and is held while a question is up (finding 7).
+  const gate = options.prompter && !options.output ? new OutputGate() : undefined;
+  const prompter = gate && options.prompter ? gatedPrompter(options.prompter, gate, process.stderr) : options.prompter;
   let observed: Observed;
   try {
-    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, options.prompter), { ...prepared, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run });
+    observed = await supervise(run, bundle, new PermissionBroker(grants, server.connection, prompter), { ...prepared, runDir, read: run.read, write: run.write, netSocket: proxy?.socket, run: options.run, gate });
   } finally {
     if (proxy) run.net = proxy;
     await proxy?.close();
@@ -75,7 +81,8 @@ function startRun(options: RunOptions): Run {
     read: [],
     write: [],
     summary,
-    log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    // Host messages quote what scripts and plugins sent (names, errors): shown, never obeyed by the terminal.
+    log: options.log ?? ((line: string) => process.stderr.write(`${printable(line, { lines: true })}\n`)),
     elapsed: () => performance.now() - started,
     finish: (status) => {
       summary.status = status;
@@ -140,7 +147,7 @@ async function cleanUp(run: Run, observed: Observed, server: ReturnType<typeof o
 /** Bundle the script on the run's clock (bundling counts against --timeout); a finished summary if it did not build. */
 async function build(run: Run): Promise<Bundle | RunSummary> {
   try {
-    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log, source: run.options.source });
+    const bundle = await bundleScript(run.script, { cacheDir: run.options.cacheDir, home: run.home, limitMs: run.options.timeoutMs, log: run.log, source: run.options.source, readGrants: run.read.map((g) => g.real) });
     run.summary.inputs = bundle.sources;
     run.sources = bundle.sources;
     run.summary.bundleCached = bundle.cached;
@@ -173,7 +180,7 @@ async function grantsFor(run: Run, bundle: Bundle): Promise<Grants | undefined> 
   grants.declare(declared);
   const missing = grants.declaredButNotGranted();
   if (missing.length > 0 && run.options.prompter) {
-    const ok = await run.options.prompter.confirm(`Plugin "${declared.name}": ${declared.description}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
+    const ok = await run.options.prompter.confirm(`Plugin "${printable(declared.name)}": ${printable(declared.description)}\nIt asks for: ${missing.join(", ")} (not granted by flags). Allow for this run? [y/n]`);
     if (ok) grants.approveDeclaration();
   }
   return grants;
@@ -191,21 +198,38 @@ function declarationMismatch(bundle: Bundle, m: { name: string; description: str
 /** Start the sandboxed child, answer its messages through the broker, and watch the clock and Ctrl-C. */
 interface SandboxGrants {
   isolation: Isolation;
+  runDir: string;
   read: PathGrant[];
   write: PathGrant[];
   env: Record<string, string>;
   netSocket: string | undefined;
   run: RunLayout | undefined;
+  gate: OutputGate | undefined;
 }
+
+/** Calls of one script in flight at once; past this the host reads no more of its requests until some are answered. */
+export const MAX_CALLS_IN_FLIGHT = 256;
 
 async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, sandbox: SandboxGrants): Promise<Observed> {
   const { options } = run;
   const seen: Omit<Observed, "exit" | "broker"> = { timedOut: false, aborted: false };
+  let inFlight = 0;
   const onMessage = (m: ChildMessage): void => {
     switch (m.t) {
       case "call":
         // Not awaited: every call is answered when its own reply comes, in any order.
-        void broker.call(m.method, m.params, m.timeoutMs, m.id).then((result) => child.send({ ...result, id: m.id }));
+        if (++inFlight === MAX_CALLS_IN_FLIGHT) child.hold(true);
+        broker
+          .call(m.method, m.params, m.timeoutMs, m.id)
+          .then((result) => child.send({ ...result, id: m.id }))
+          .catch((error: unknown) => {
+            // Never the host's end: whatever went wrong answering, the child is ended and the run reports it.
+            seen.hostError ??= `answering a call failed: ${error instanceof Error ? error.message : String(error)}`;
+            child.kill();
+          })
+          .finally(() => {
+            if (inFlight-- === MAX_CALLS_IN_FLIGHT) child.hold(false);
+          });
         break;
       case "cancel":
         broker.cancel(m.id);

@@ -92,10 +92,11 @@ describe("lower levels", () => {
     expect(() => sandboxCommand({ level: "none", mechanism: "permission-model", description: "" }, { ...layout, run })).toThrow(/full isolation/);
   });
 
-  it("unshare hides the STUI home under an empty tmpfs before Node starts", () => {
-    const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, hidden: [tmpdir()] });
+  it("unshare hides the STUI home under an empty tmpfs before Node starts, and binds the run's own folder back in", () => {
+    const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [tmpdir()] });
     expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));
-    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox ${tmpdir()} -- `));
+    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox /tmp/run ${tmpdir()} -- `));
+    expect(args.join(" ")).toContain('mount --no-canonicalize --bind . "$run"');
   });
 
   it("a run below full says so in one line", () => {

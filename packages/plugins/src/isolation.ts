@@ -23,10 +23,11 @@
 // says do not hold against malicious code. The host says so on stderr and in --json.
 
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { NET_SOCKET_ENV } from "./ipc.js";
 import type { RunLayout } from "./os-grants.js";
+import { systemProgram } from "./system-program.js";
 
 export type IsolationLevel = "full" | "partial" | "none";
 export type IsolationMechanism = "bubblewrap" | "unshare" | "permission-model";
@@ -77,6 +78,8 @@ export interface SandboxLayout {
   write: readonly PathGrant[];
   /** Never visible inside, whatever the grants (the STUI home). */
   hidden: readonly string[];
+  /** The run's private folder (inside a hidden one): at "partial" it is bound back in over the hiding tmpfs. */
+  runDir?: string | undefined;
   env: Readonly<Record<string, string>>;
   args: readonly string[];
   /** false only in tests that prove the OS layer alone: Node runs without its permission model. */
@@ -103,20 +106,6 @@ const DESCRIPTIONS: Record<IsolationMechanism, string> = {
 };
 
 const LEVELS: Record<IsolationMechanism, IsolationLevel> = { bubblewrap: "full", unshare: "partial", "permission-model": "none" };
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 const NODE = realpathSync(process.execPath);
 
@@ -190,17 +179,19 @@ function probeMechanism(mechanism: "bubblewrap" | "unshare"): Probed {
   if (process.platform !== "linux") {
     result = { why: `${process.platform === "darwin" ? "macOS" : process.platform} has no namespaces; stui implements OS isolation on Linux only` };
   } else if (mechanism === "bubblewrap") {
-    const bwrap = findOnPath("bwrap");
+    const found = systemProgram("bwrap");
+    const bwrap = found.file;
     const failed = bwrap && probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]);
     result = !bwrap
-      ? { why: "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)" }
+      ? { why: `${found.why} (Debian/Ubuntu: apt-get install bubblewrap)` }
       : failed
         ? { why: `bwrap cannot create namespaces here (${failed}); unprivileged user namespaces may be off (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)` }
         : { file: bwrap };
   } else {
-    const unshare = findOnPath("unshare");
+    const found = systemProgram("unshare");
+    const unshare = found.file;
     const failed = unshare && probe(unshare, [...UNSHARE_NAMESPACES, "--", NODE, "--version"]);
-    result = !unshare ? { why: "unshare (util-linux) is not installed" } : failed ? { why: `unshare cannot create namespaces here (${failed})` } : { file: unshare };
+    result = !unshare ? { why: `${found.why} (util-linux)` } : failed ? { why: `unshare cannot create namespaces here (${failed})` } : { file: unshare };
   }
   probed.set(mechanism, result);
   return result;
@@ -262,20 +253,22 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
     }
     case "unshare": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
-      // Mount an empty, unreadable tmpfs over every hidden path that exists, then run Node.
+      // Mount an empty, unreadable tmpfs over every hidden path that exists, bind the run's own
+      // folder back in at its path (held open as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
-      const script = `set -e; while [ "$1" != "--" ]; do mount -t tmpfs -o size=4k,mode=000 stui-hidden "$1"; shift; done; shift; exec "$@"`;
+      const run = layout.runDir ?? path.dirname(layout.bundleFile);
+      const script = `set -e; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=000 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", ...hidden, "--", ...node];
+      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
-      const setpriv = findOnPath("setpriv");
+      const setpriv = systemProgram("setpriv").file;
       const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
       return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
     case "permission-model": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
+      const setpriv = process.platform === "linux" ? systemProgram("setpriv").file : undefined;
       const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
       return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }

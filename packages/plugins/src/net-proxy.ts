@@ -57,10 +57,12 @@ export interface ProxyOptions {
   rules: NetRules;
   /** The STUI server's endpoint (tcp://host:port): never reachable through the proxy. */
   endpoint?: string | undefined;
+  /** The run's private folder, where the socket is made (never under a grant); default a new folder in the temporary folder. */
+  dir?: string | undefined;
 }
 
 export async function startNetProxy(options: ProxyOptions): Promise<NetProxy> {
-  const dir = mkdtempSync(path.join(tmpdir(), "stui-net-"));
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "stui-net-"));
   const socketPath = path.join(dir, "net.sock");
   const events: NetEvent[] = [];
   const open = new Set<Socket>();
@@ -156,7 +158,8 @@ export async function startNetProxy(options: ProxyOptions): Promise<NetProxy> {
     close: async () => {
       for (const s of open) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir) rmSync(socketPath, { force: true });
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -11,6 +11,7 @@
 //   5. otherwise                         → ask on a TTY, denied without one
 
 import { PERMISSIONS, isCommandName, permissionsFor, type CommandName, type Permission } from "@stui/client/protocol";
+import { printable } from "./terminal-text.js";
 
 /** The permission classes, in schema order (generated, never listed by hand). */
 export const PERMISSION_CLASSES = Object.keys(PERMISSIONS) as Permission[];
@@ -138,7 +139,7 @@ export function denyFlag(p: Permission): string {
 }
 
 function promptText(method: CommandName, permission: Permission, declaration: PluginDeclaration | undefined): string {
-  const who = declaration ? `Plugin "${declaration.name}"` : "The script";
+  const who = declaration ? `Plugin "${printable(declaration.name)}"` : "The script";
   return `${who} calls ${method}, which needs the "${permission}" permission: ${PERMISSIONS[permission]}\nAllow? y = this call, n = refuse for this run, a = always for this run [y/n/a]`;
 }
 

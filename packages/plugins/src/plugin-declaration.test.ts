@@ -15,6 +15,24 @@ describe("reading a plugin declaration without running it", () => {
     expect(r).toEqual({ kind: "plugin", plugin: { name: "a", description: "b", permissions: ["read"] } });
   });
 
+  it("refuses control characters, newlines and bidi overrides in the name and description (they would drive the terminal that shows them)", () => {
+    const cases: [string, RegExp][] = [
+      [`name: "row\\u001b[8m", description: "b"`, /"name" holds a control character \(\\x1b at character 4\)/],
+      [`name: "a", description: "Lists classes\\nIt asks for: read"`, /"description" holds a control character \(\\x0a at character 14\)/],
+      [`name: "a", description: \`two\nlines\``, /"description" holds a control character \(\\x0a/],
+      [`name: "a", description: "x\\u009b2J"`, /\\x9b/],
+      [`name: "a", description: "tab\\there"`, /\\x09/],
+      [`name: "a\\u202eevil", description: "b"`, /\\u202e/],
+      [`name: "a", description: "b\\u0000"`, /\\x00/],
+    ];
+    for (const [fields, message] of cases) {
+      const r = plugin(`export default definePlugin({ ${fields}, permissions: ["read"], run() {} });`);
+      expect(r, fields).toMatchObject({ kind: "unreadable", error: expect.stringMatching(message) as unknown, line: 2 });
+    }
+    // Plain text of any script is fine.
+    expect(plugin(`export default definePlugin({ name: "grüße-日本", description: "Ünïcödé — “quoted” 🙂", permissions: [], run() {} });`)).toMatchObject({ kind: "plugin" });
+  });
+
   it("a module without a default export is a plain script", () => {
     expect(plugin(`console.log(1);`)).toEqual({ kind: "script" });
   });

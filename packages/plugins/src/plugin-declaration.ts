@@ -10,6 +10,7 @@
 
 import { parse } from "@babel/parser";
 import { isPermission, type PluginDeclaration } from "./permissions.js";
+import { CONTROL_CHARACTER, escapeCharacter } from "./terminal-text.js";
 
 /** What the source says the module is. */
 export type StaticDeclaration =
@@ -86,6 +87,11 @@ function readObject(arg: Node | undefined): PluginDeclaration {
   if (name === undefined) throw new Unreadable(`"name" must be a string literal`, at(value("name") ?? obj));
   const description = stringValue(value("description"));
   if (description === undefined) throw new Unreadable(`"description" must be a string literal`, at(value("description") ?? obj));
+  for (const [key, text] of [["name", name], ["description", description]] as const) {
+    // Shown on terminals (stui list, the approval question): a control character there could hide or forge text (red team finding 7).
+    const bad = CONTROL_CHARACTER.exec(text);
+    if (bad) throw new Unreadable(`"${key}" holds a control character (${escapeCharacter(bad[0])} at character ${bad.index + 1}): a plugin's name and description are one line of plain text`, at(value(key)));
+  }
   const list = unwrap(value("permissions"));
   if (list?.type !== "ArrayExpression") throw new Unreadable(`"permissions" must be an array literal of permission classes`, at(value("permissions") ?? obj));
   const permissions = (list.elements as (Node | null)[]).map((e) => stringValue(e ?? undefined));

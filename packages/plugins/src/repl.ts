@@ -2,7 +2,7 @@
 // brackets, strings and comments balance, then evaluated; `:commands` inspect and
 // browse. History persists in $STUI_HOME/repl_history (~/.stui by default).
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -147,8 +147,10 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
   if (options.terminal) {
     rl.on("history", (history: string[]) => {
       try {
-        mkdirSync(path.dirname(historyFile), { recursive: true });
-        writeFileSync(historyFile, [...history].reverse().join("\n") + "\n");
+        // What was typed (code, perhaps secrets) is the person's alone: the folder 0700 when made here, the file 0600 (red team finding 20).
+        mkdirSync(path.dirname(historyFile), { recursive: true, mode: 0o700 });
+        writeFileSync(historyFile, [...history].reverse().join("\n") + "\n", { mode: 0o600 });
+        chmodSync(historyFile, 0o600);
       } catch (error) {
         err(`stui: could not save history to ${historyFile}: ${(error as Error).message}`);
       }

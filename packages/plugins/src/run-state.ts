@@ -76,7 +76,10 @@ export interface RunSummary {
   isolation?: Isolation;
   plugin?: PluginDeclaration;
   calls: number;
+  /** The first refusals (at most MAX_DENIALS_KEPT of the broker's, then the sandbox's own). */
   denied: Denial[];
+  /** Refusals counted but not listed in `denied` (a script that made more than MAX_DENIALS_KEPT). */
+  deniedOmitted?: number;
   sessionsOpened: number;
   sessionsClosedByHost: number;
   /** `authentication`: the server did not let this client in, or its keys cannot be used (status unreachable). */
@@ -128,6 +131,8 @@ export interface Observed {
   stopping?: Promise<number>;
   reported?: SerializedError;
   refusedPlugin?: string;
+  /** The host could not answer the script (it ended the child); never a crash of the host. */
+  hostError?: string;
   timedOut: boolean;
   aborted: boolean;
 }

@@ -12,6 +12,7 @@ export function verdict(run: Run, o: Observed): RunSummary {
   const { summary, log, finish } = run;
   summary.calls = o.broker.calls;
   summary.denied = o.broker.denied;
+  if (o.broker.deniedTotal > o.broker.denied.length) summary.deniedOmitted = o.broker.deniedTotal - o.broker.denied.length;
   summary.sessionsOpened = o.broker.sessionsOpened;
   const reported = o.reported;
   if (reported) summary.error = { message: reported.message, ...(reported.code ? { code: reported.code } : {}), ...(reported.kind ? { kind: reported.kind } : {}) };
@@ -26,6 +27,7 @@ export function verdict(run: Run, o: Observed): RunSummary {
     return finish(status);
   };
   if (o.exit.startError) return fail(`could not start the sandbox: ${o.exit.startError}`);
+  if (o.hostError) return fail(`the host ended the script: ${o.hostError}`);
   if (o.exit.channelError) return fail(`the script broke its channel to the host and was ended: ${o.exit.channelError}`);
   if (o.refusedPlugin) return fail(o.refusedPlugin);
   if (reported) {

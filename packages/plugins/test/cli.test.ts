@@ -1,7 +1,7 @@
 // The `stui` command as a user runs it: watch, unreachable server,
 // the REPL through piped stdin and through a pseudo-terminal, the permission prompt.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import path from "node:path";
 import { authorizeClient, readKeyPair, trustServer } from "@stui/client/keys";
@@ -168,6 +168,9 @@ describe.skipIf(!HAS_SCRIPT)("in a pseudo-terminal (util-linux script)", () => {
     first.send(":quit\r");
     expect(await first.done).toBe(0);
     expect(readFileSync(path.join(home, "repl_history"), "utf8")).toContain("3 + 4");
+    // Readable by no one else (red team finding 20: it was 0644 in a 0755 home).
+    expect(statSync(path.join(home, "repl_history")).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o077).toBe(0);
 
     const second = pty(command, { env: { ...env, STUI_HOME: home } });
     await second.expect(/st> /);

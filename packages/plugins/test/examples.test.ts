@@ -2,7 +2,7 @@
 // (@stui/testkit) whose Smalltalk tier is SCRIPTED test doubles (@stui/testkit/examples/scripted-handlers):
 // fixed answers, no Smalltalk is evaluated.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,12 +118,28 @@ describe("examples/class-diagram.ts", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("as the README says: --allow-fs-write=. in the current folder, and a relative output file", async () => {
+  it("as the README says: mkdir -p out, --allow-fs-write=out, an absolute output file", async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "out"));
+    const r = await stui(["run", path.join(REPO, "examples/class-diagram.ts"), "--allow-read", "--allow-fs-write=out", "--", "Collection", path.join(dir, "out", "collection.mmd")], { env, cwd: dir });
+    expect(hostNotes(r.stderr)).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(readFileSync(path.join(dir, "out", "collection.mmd"), "utf8")).toContain("Collection <|-- HashedCollection");
+  });
+
+  it("--allow-fs-write=. in a folder that is not a project with stui, and a relative output file", async () => {
     const dir = tempDir();
     const r = await stui(["run", path.join(REPO, "examples/class-diagram.ts"), "--allow-read", "--allow-fs-write=.", "--", "Collection", "collection.mmd"], { env, cwd: dir });
     expect(hostNotes(r.stderr)).toBe("");
     expect(r.code).toBe(EXIT.ok);
     expect(readFileSync(path.join(dir, "collection.mmd"), "utf8")).toContain("Collection <|-- HashedCollection");
+  });
+
+  it("a relative output file from the repository root (which cannot be granted): exit 3, and the message says what to do instead", async () => {
+    const r = await stui(["run", "examples/class-diagram.ts", "--allow-read", `--allow-fs-write=${tempDir()}`, "--", "Collection", "collection.mmd"], { env, cwd: REPO });
+    expect(r.code).toBe(EXIT.permissionDenied);
+    expect(r.stderr).toContain("writing collection.mmd (a relative path): the script works in an empty folder of the sandbox because the current folder is not granted; pass an absolute path under a granted folder");
+    expect(existsSync(path.join(REPO, "collection.mmd"))).toBe(false);
   });
 
   it("a relative output file without a grant for the current folder: exit 3, and the message says why", async () => {

@@ -102,6 +102,14 @@ function lockNetwork(netSocket: string | undefined): void {
   for (const name of ["bind", "send", "connect"]) stub(dgram.Socket.prototype, name, `UDP (node:dgram ${name})`);
   stub(dgram, "createSocket", "UDP (node:dgram createSocket)");
   stub(dgram, "_createSocketHandle", "UDP (node:dgram internals)");
+  // The constructor makes a UDP handle of its own, reachable through the socket's state symbol
+  // (red team finding 18: a datagram left the sandbox at level none). No socket is made at all;
+  // the prototype stays, for instanceof.
+  const RefusedSocket = function Socket(): never {
+    refuse("UDP (new dgram.Socket)");
+  };
+  RefusedSocket.prototype = dgram.Socket.prototype;
+  replace(dgram, "Socket", RefusedSocket);
 
   const dns = require("node:dns") as Record<string, unknown> & { promises: Record<string, unknown>; Resolver: { prototype: Record<string, unknown> } };
   const dnsPromises = dns.promises as Record<string, unknown> & { Resolver: { prototype: Record<string, unknown> } };

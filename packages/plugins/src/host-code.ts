@@ -1,0 +1,104 @@
+// The code `stui` itself runs, unsandboxed, every time it starts: a write grant over any of it
+// would let a sandboxed script plant code that the next `stui` command runs with all the
+// person's rights (red team finding 10: `--allow-fs-write=.` from the repository root, the
+// README's own example then, let a script append to bin/stui.js). Such a grant is refused like
+// one over the STUI home. What counts as the host's code, all through realpath:
+//   - the @stui/plugins package folder, and the packages it loads (@stui/client, esbuild and its
+//     platform binary, @babel/parser, typescript, zeromq), wherever they resolve;
+//   - every node_modules folder holding any of them (npm installs the rest there);
+//   - Node itself (process.execPath);
+//   - the .git folder of a repository holding any of them (hooks, config: git runs them), and the
+//     common .git folder of a worktree.
+
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface HostCode {
+  /** A folder or file of the host's code (real path). */
+  path: string;
+  /** What it is, for messages. */
+  what: string;
+}
+
+/** The packages the host loads at run time (their folders are host code wherever they are installed). */
+const LOADED = ["@stui/client", "esbuild", "@babel/parser", "typescript", "zeromq"];
+
+const real = (p: string): string | undefined => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The folder of the package `file` belongs to (nearest package.json above it). */
+function packageFolder(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The .git folders of the repository holding `p` (a worktree's own and its common one), if any. */
+function gitFolders(p: string): string[] {
+  for (let dir = p; ; dir = path.dirname(dir)) {
+    const dotGit = path.join(dir, ".git");
+    try {
+      if (statSync(dotGit).isDirectory()) return [dotGit];
+      // A worktree or submodule: ".git" is a file naming the real folder; a worktree's hooks and config are in the common one.
+      const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"))?.[1]?.trim();
+      if (!gitdir) return [];
+      const own = path.resolve(dir, gitdir);
+      const commondir = path.join(own, "commondir");
+      return existsSync(commondir) ? [own, path.resolve(own, readFileSync(commondir, "utf8").trim())] : [own];
+    } catch {
+      // No .git here: look further up.
+    }
+    if (path.dirname(dir) === dir) return [];
+  }
+}
+
+let cached: HostCode[] | undefined;
+
+/** The host's own code, as real paths (computed once per process). */
+export function hostCode(): HostCode[] {
+  if (cached) return cached;
+  const found = new Map<string, string>();
+  const add = (p: string | undefined, what: string): void => {
+    const r = p === undefined ? undefined : real(p);
+    if (r !== undefined && !found.has(r)) found.set(r, what);
+  };
+  const self = packageFolder(fileURLToPath(import.meta.url));
+  add(self, "the @stui/plugins package (stui itself)");
+  if (self) add(path.join(self, "node_modules"), "the node_modules of @stui/plugins");
+  const require = createRequire(import.meta.url);
+  for (const name of LOADED) {
+    let entry: string | undefined;
+    try {
+      entry = require.resolve(name);
+    } catch {
+      continue; // not installed (zeromq is optional here): nothing of it to protect
+    }
+    add(packageFolder(entry), `the ${name} package, which stui loads`);
+  }
+  add(process.execPath, "Node itself");
+  // The node_modules folders holding these (esbuild's platform binary, @esbuild/<platform>, and
+  // every other dependency are in them), and the repository around them.
+  for (const p of [...found.keys()]) {
+    for (let dir = p; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+      if (path.basename(dir) === "node_modules") add(dir, "a node_modules folder stui loads code from");
+    }
+    for (const g of gitFolders(p)) add(g, "the .git folder of the repository holding stui (git runs its hooks)");
+  }
+  cached = [...found].map(([p, what]) => ({ path: p, what }));
+  return cached;
+}
+
+const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+/** The host code a write grant of `dirs` (real and given paths) would cover or lie in, if any. */
+export function hostCodeOverlap(dirs: readonly string[]): HostCode | undefined {
+  return hostCode().find((c) => dirs.some((d) => inside(c.path, d) || inside(d, c.path)));
+}

@@ -1,0 +1,96 @@
+// Red team finding 7: terminal escapes forged stui's questions. A plugin's description hid the
+// real "It asks for: read, eval, write, system" line of the approval question and redrew a
+// `stui list` row as a harmless reader; a script's own output printed a forged "read" question
+// and concealed the real "write" one, and the person's "a" granted write. Attacked through a
+// real pseudo-terminal (util-linux `script`); what the person would see is the output rendered
+// by a terminal emulator (@xterm/headless), reading only cells that show (concealed text and
+// text in its background's colour do not count). Observed from outside as well: the server's
+// call log.
+
+import xterm from "@xterm/headless";
+import path from "node:path";
+import { startTestServer, type TestServer } from "@stui/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../../packages/plugins/src/exit-codes.js";
+import { HAS_SCRIPT, STUI_BIN, pty } from "../../packages/plugins/test/cli-helpers.js";
+import { FIXTURES, at, hostile } from "./harness.js";
+
+const COLS = 120;
+const ROWS = 40;
+
+/** The screen a terminal shows after `output`: one string per line, blank where a cell does not show. */
+async function screen(output: string): Promise<string[]> {
+  const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true, scrollback: 1000 });
+  await new Promise<void>((resolve) => term.write(output.replace(/\r?\n/g, "\r\n"), resolve));
+  const buffer = term.buffer.active;
+  const rows: string[] = [];
+  // What the person sees: the rows on the screen, not the scrollback.
+  for (let y = buffer.viewportY; y < buffer.viewportY + ROWS; y++) {
+    const line = buffer.getLine(y)!;
+    let text = "";
+    for (let x = 0; x < COLS; x++) {
+      const cell = line.getCell(x);
+      if (!cell || cell.getWidth() === 0) continue;
+      const hidden = cell.isInvisible() !== 0 || (!cell.isFgDefault() && cell.getFgColorMode() === cell.getBgColorMode() && cell.getFgColor() === cell.getBgColor());
+      text += hidden ? " " : cell.getChars() || " ";
+    }
+    // A row the terminal wrapped continues the one above (one logical line).
+    if (line.isWrapped && rows.length > 0) rows[rows.length - 1] = rows.at(-1)!.padEnd(COLS) + text.trimEnd();
+    else rows.push(text.trimEnd());
+  }
+  term.dispose();
+  return rows;
+}
+
+/** The shown screen as one text. */
+const shown = async (output: string): Promise<string> => (await screen(output)).join("\n");
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ endpoint: "tcp://127.0.0.1:*" });
+});
+afterAll(() => server.close());
+
+const stuiCommand = (...args: string[]): string => [process.execPath, STUI_BIN, ...args].map((a) => JSON.stringify(a)).join(" ");
+const PLUGINS = path.join(FIXTURES, "terminal-plugins");
+
+describe.skipIf(!HAS_SCRIPT)("terminal escapes (finding 7), in a pseudo-terminal (util-linux script)", () => {
+  it("stui list shows no forged row: declarations with control characters are listed as not plugins, their text escaped", async () => {
+    const list = pty(stuiCommand("list"), { env: { STUI_PLUGIN_PATH: PLUGINS } });
+    expect(await list.done).toBe(EXIT.ok);
+    const seen = await shown(list.output);
+    expect(seen).not.toMatch(/^row\s+read\s+a harmless reader/m);
+    expect(seen).not.toMatch(/^It asks for/m);
+    expect(seen).toContain("No plugins found.");
+    expect(seen).toMatch(/innocent\.ts:6:\d+: "description" holds a control character \(\\x0a at character 14\)/);
+    expect(seen).toMatch(/row\.ts:5:\d+: "name" holds a control character \(\\x1b at character 4\)/);
+    // The offending source line is shown as written, its escapes as text.
+    expect(seen).toContain('name: "row\\u001b[8m"');
+  });
+
+  it(at("a plugin whose description forges the approval question is refused before anything is asked; the server gets no evaluate"), async () => {
+    const run = pty(stuiCommand("run", path.join(PLUGINS, "innocent.ts")), { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.scriptError);
+    const seen = await shown(run.output);
+    expect(seen).not.toContain("Allow");
+    expect(seen).toMatch(/its source declares none that stui can read \("description" holds a control character/);
+    expect(server.callsOf("evaluate")).toEqual([]);
+  });
+
+  for (const how of ["conceal", "margins", "overwrite"]) {
+    it(at(`a script's output cannot hide or forge the real question (${how}): the screen shows method.compile and "write"; 'n' refuses and the server gets nothing`), async () => {
+      const run = pty(stuiCommand("run", hostile("terminal-forge.ts"), "--", how), { env: { STUI_ENDPOINT: server.endpoint } });
+      await run.expect(/method\.compile, which needs the "write" permission[\s\S]*\[y\/n\/a\] /);
+      // The attack's window: the question is up, and an unheld script redraws over it every 10 ms (30 times here).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const rows = await screen(run.output);
+      const seen = rows.join("\n");
+      expect(seen).toMatch(/stui: The script calls method\.compile, which needs the "write" permission/);
+      // The real question is the last thing on the screen: the line the cursor waits on.
+      expect(rows.filter((r) => r.trim() !== "").at(-1)).toMatch(/^Allow\? y = this call, n = refuse for this run, a = always for this run \[y\/n\/a\]$/);
+      run.send("n\r");
+      expect(await run.done).toBe(EXIT.permissionDenied);
+      expect(server.callsOf("method.compile")).toEqual([]);
+    });
+  }
+});
