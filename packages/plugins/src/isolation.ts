@@ -154,6 +154,8 @@ function runMounts(run: RunLayout | undefined): string[] {
 }
 
 const BWRAP_NAMESPACES = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"];
+/** setpriv's arguments that leave a process no capability, now or after any exec, and no way to gain one. */
+const DROP_ALL_CAPS = ["--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs"];
 const UNSHARE_NAMESPACES = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts"];
 
 function probe(file: string, args: string[]): string | undefined {
@@ -167,6 +169,8 @@ interface Probed {
   file?: string;
   /** Why it cannot be used here. */
   why?: string;
+  /** unshare only: setpriv (same util-linux), which drops the sandbox's capabilities. */
+  setpriv?: string;
 }
 
 const probed = new Map<"bubblewrap" | "unshare", Probed>();
@@ -190,8 +194,15 @@ function probeMechanism(mechanism: "bubblewrap" | "unshare"): Probed {
   } else {
     const found = systemProgram("unshare");
     const unshare = found.file;
-    const failed = unshare && probe(unshare, [...UNSHARE_NAMESPACES, "--", NODE, "--version"]);
-    result = !unshare ? { why: `${found.why} (util-linux)` } : failed ? { why: `unshare cannot create namespaces here (${failed})` } : { file: unshare };
+    const setpriv = systemProgram("setpriv");
+    const failed = unshare && setpriv.file && probe(unshare, [...UNSHARE_NAMESPACES, "--", setpriv.file, ...DROP_ALL_CAPS, "--", NODE, "--version"]);
+    result = !unshare
+      ? { why: `${found.why} (util-linux)` }
+      : !setpriv.file
+        ? { why: `${setpriv.why} (util-linux; without it the sandbox would keep its capabilities)` }
+        : failed
+          ? { why: `unshare cannot create namespaces here (${failed})` }
+          : { file: unshare, setpriv: setpriv.file };
   }
   probed.set(mechanism, result);
   return result;
@@ -257,12 +268,15 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // folder back in at its path (held open as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const run = layout.runDir ?? path.dirname(layout.bundleFile);
-      const script = `set -e; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=000 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
-      const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
+      const script = `set -e; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=100 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
+      // The shell is root in its user namespace (it must be, to mount); Node is not: setpriv takes
+      // every capability away, bounding set included, before it starts, so the script can neither
+      // unmount the tmpfs that hides the home nor mount anything (red team finding 14).
+      const setpriv = probeMechanism("unshare").setpriv ?? "setpriv";
+      const node = [setpriv, ...DROP_ALL_CAPS, "--", NODE, ...nodeArgs(layout, layout.bundleFile)];
       const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
-      const setpriv = systemProgram("setpriv").file;
-      const outer = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...inner] : inner;
+      const outer = [setpriv, "--pdeathsig", "KILL", "--", ...inner];
       return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
     case "permission-model": {
