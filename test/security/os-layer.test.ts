@@ -2,8 +2,11 @@
 // permission model and the network stubs switched off — must still hold the script in. Each
 // attack is observed from outside: the STUI home's key never shows in anything the run printed.
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { detectIsolation } from "../../packages/plugins/src/isolation.js";
 import { OS_ALONE, hostile, results, runHostile, tempDir } from "./harness.js";
@@ -18,6 +21,39 @@ function available(mechanism: "bubblewrap" | "unshare"): string | undefined {
   }
 }
 const NO_UNSHARE = available("unshare");
+const NO_BWRAP = available("bubblewrap");
+/** keyctl's system call number on this machine's architecture (the python3 attack makes raw calls). */
+const KEYCTL = ({ x64: 250, arm64: 219 } as Record<string, number>)[process.arch];
+const NO_PYTHON = spawnSync("python3", ["--version"]).status === 0 ? undefined : "python3 is not installed (the keyring attack uses its ctypes)";
+
+describe("full isolation (bubblewrap), OS layer alone", () => {
+  // Finding 13: the sandbox inherited the host's session keyring; it read the keys and cleared them.
+  const why = NO_BWRAP ?? (KEYCTL === undefined ? `no keyctl number known for ${process.arch}` : NO_PYTHON);
+  it.skipIf(why !== undefined)(`[isolation: full, OS layer alone] the host's session keyring can be neither read nor cleared${why ? ` (skipped: ${why})` : ""}`, () => {
+    const secret = `KEYRING-SECRET-${Math.random().toString(36).slice(2)}`;
+    const addKey = KEYCTL === 250 ? 248 : 217;
+    const driver = fileURLToPath(new URL("./keyring-host.ts", import.meta.url));
+    const tsx = createRequire(import.meta.url).resolve("tsx/esm");
+    // The host runs in a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING) holding one user key.
+    const start = [
+      "import ctypes, os, sys",
+      "l = ctypes.CDLL(None, use_errno=True)",
+      `assert l.syscall(${KEYCTL}, 1, None) > 0, "join: errno %d" % ctypes.get_errno()`,
+      `s = sys.argv[1].encode(); assert l.syscall(${addKey}, b"user", b"stui-sec", s, len(s), -3) > 0, "add_key: errno %d" % ctypes.get_errno()`,
+      "os.execv(sys.argv[2], sys.argv[2:])",
+    ].join("\n");
+    const r = spawnSync("python3", ["-c", start, secret, process.execPath, "--conditions=stui-source", "--import", tsx, driver, String(KEYCTL), "bubblewrap"], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const [run, host] = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(run).toMatchObject({ level: "full", status: "ok" });
+    expect(String(run!.output)).not.toContain(secret);
+    // Outside: the host's keyring still holds its key.
+    expect(host).toEqual({ hostKeyring: [secret] });
+    const seen = run!.seen as Record<string, string>;
+    expect(seen.read).toMatch(/errno 1\b/); // EPERM from the seccomp filter
+    expect(seen.clear).toMatch(/errno 1\b/);
+  });
+});
 
 describe("partial isolation (unshare), OS layer alone", () => {
   // Finding 14: the tmpfs that hides the STUI home was mounted by the sandbox's own shell, root in

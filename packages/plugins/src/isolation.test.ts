@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GrantError, resolveGrants } from "./fs-grants.js";
-import { INSIDE, PERMISSION_FLAG, isolationWarning, sandboxCommand, type Isolation, type SandboxLayout } from "./isolation.js";
+import { INSIDE, PERMISSION_FLAG, SECCOMP_FD, isolationWarning, sandboxCommand, type Isolation, type SandboxLayout } from "./isolation.js";
+import { seccompFilter } from "./seccomp.js";
 
 const layout: SandboxLayout = {
   bundleFile: "/tmp/run/script.mjs",
@@ -28,6 +29,16 @@ describe("bubblewrap command", () => {
     expect(args).toContain("--clearenv");
     expect(joined).toContain("--setenv LANG C.UTF-8");
     expect(env).toEqual({});
+  });
+
+  it("takes nested user namespaces and the host's name away, and loads the seccomp filter from its own fd", () => {
+    expect(joined).toContain("--unshare-user --disable-userns --hostname stui");
+    const { inputs } = sandboxCommand(bwrap, layout);
+    if (seccompFilter() === undefined) return expect(inputs).toBeUndefined();
+    expect(joined).toContain(`--seccomp ${SECCOMP_FD}`);
+    expect(inputs).toEqual([{ fd: SECCOMP_FD, data: seccompFilter(process.arch, { unixSockets: false }) }]);
+    // With --allow-net the proxy's unix socket must stay reachable: the filter then lets AF_UNIX through.
+    expect(sandboxCommand(bwrap, { ...layout, netSocket: "/tmp/n.sock" }).inputs).toEqual([{ fd: SECCOMP_FD, data: seccompFilter(process.arch, { unixSockets: true }) }]);
   });
 
   it("mounts /usr, a fresh /proc, a minimal /dev, the bundle, the grants (at their real and given paths); no /sys, no home, no /tmp", () => {

@@ -27,6 +27,7 @@ import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { NET_SOCKET_ENV } from "./ipc.js";
 import type { RunLayout } from "./os-grants.js";
+import { seccompFilter } from "./seccomp.js";
 import { systemProgram } from "./system-program.js";
 
 export type IsolationLevel = "full" | "partial" | "none";
@@ -95,6 +96,8 @@ export interface SandboxCommand {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Bytes the command reads on an fd of its own (bubblewrap's seccomp filter): the host passes them read-only at that fd. */
+  inputs?: { fd: number; data: Buffer }[];
 }
 
 const DESCRIPTIONS: Record<IsolationMechanism, string> = {
@@ -153,7 +156,14 @@ function runMounts(run: RunLayout | undefined): string[] {
   return args;
 }
 
-const BWRAP_NAMESPACES = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"];
+/**
+ * --unshare-user (not only the -try of --unshare-all) because --disable-userns needs it: the
+ * sandbox cannot make nested user namespaces, which would give it every capability over new
+ * mount and network namespaces of its own (kernel attack surface; red team finding 19).
+ */
+const BWRAP_NAMESPACES = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-user", "--disable-userns", "--hostname", "stui"];
+/** The fd on which bubblewrap reads the seccomp filter (seccomp.ts), after the channel's fd 3. */
+export const SECCOMP_FD = 4;
 /** setpriv's arguments that leave a process no capability, now or after any exec, and no way to gain one. */
 const DROP_ALL_CAPS = ["--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs"];
 const UNSHARE_NAMESPACES = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts"];
@@ -259,8 +269,11 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
       for (const g of layout.write) for (const at of new Set([g.real, g.given])) args.push("--bind", g.real, at);
       // Nothing written outside a write grant survives or reaches the host: the root is read-only.
+      // The seccomp filter: no keyring, no io_uring/perf/bpf/userfaultfd, no unix socket unless the proxy needs one.
+      const filter = seccompFilter(process.arch, { unixSockets: layout.netSocket !== undefined });
+      if (filter) args.push("--seccomp", String(SECCOMP_FD));
       args.push("--remount-ro", "/", "--chdir", layout.cwd ?? INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
-      return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {} };
+      return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {}, ...(filter ? { inputs: [{ fd: SECCOMP_FD, data: filter }] } : {}) };
     }
     case "unshare": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");

@@ -5,7 +5,7 @@
 // is not a message ends the child, never the host.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir } from "./bundle-cache.js";
 import type { Socket } from "node:net";
@@ -133,15 +133,27 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     run: options.run,
   });
   const piped = options.output !== undefined || options.stdoutToStderr === true;
-  const stdio: ("inherit" | "ignore" | "pipe")[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
+  const stdio: ("inherit" | "ignore" | "pipe" | number)[] = [options.stdin, piped ? "pipe" : "inherit", options.output ? "pipe" : "inherit"];
   while (stdio.length < CHANNEL_FD) stdio.push("ignore");
   stdio.push("pipe");
+  // What the sandbox mechanism reads on an fd of its own (bubblewrap's seccomp filter): a file in
+  // the run's private folder, opened read-only for the spawn and closed right after it.
+  const inputs = (command.inputs ?? []).map(({ fd, data }, i) => {
+    const file = path.join(runDir, `input-${i}`);
+    writeFileSync(file, data, { mode: 0o400 });
+    return { fd, opened: openSync(file, "r") };
+  });
+  for (const { fd, opened } of inputs) {
+    while (stdio.length < fd) stdio.push("ignore");
+    stdio[fd] = opened;
+  }
 
   let channelError: string | undefined;
   // Its own process group (detached), so a kill reaches whatever the sandbox mechanism has
   // started but not yet bound to its own life: bubblewrap's sandbox process waits for the
   // outer bwrap to write its uid map, and would wait forever if only bwrap were killed then.
   const child: ChildProcess = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
+  for (const { opened } of inputs) closeSync(opened);
   const killGroup = (): void => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
