@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { detectIsolation } from "../../packages/plugins/src/isolation.js";
+import { systemProgram } from "../../packages/plugins/src/system-program.js";
 import { OS_ALONE, hostile, results, runHostile, tempDir } from "./harness.js";
 
 /** Whether a mechanism works here (why not, if not): the tests that need it say so when they skip. */
@@ -26,36 +27,55 @@ const NO_BWRAP = available("bubblewrap");
 const KEYCTL = ({ x64: 250, arm64: 219 } as Record<string, number>)[process.arch];
 const NO_PYTHON = spawnSync("python3", ["--version"]).status === 0 ? undefined : "python3 is not installed (the keyring attack uses its ctypes)";
 
+/**
+ * Finding 13: the sandbox inherited the host's session keyring; it read the keys and cleared them.
+ * The host runs in a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING) holding one user key;
+ * keyring-host.ts runs fixtures/keyring.ts there, then reads its own keyring from outside.
+ */
+function keyringAttack(isolation: "bubblewrap" | "unshare"): { run: Record<string, unknown>; host: unknown; secret: string } {
+  const secret = `KEYRING-SECRET-${Math.random().toString(36).slice(2)}`;
+  const addKey = KEYCTL === 250 ? 248 : 217;
+  const driver = fileURLToPath(new URL("./keyring-host.ts", import.meta.url));
+  const tsx = createRequire(import.meta.url).resolve("tsx/esm");
+  const start = [
+    "import ctypes, os, sys",
+    "l = ctypes.CDLL(None, use_errno=True)",
+    `assert l.syscall(${KEYCTL}, 1, None) > 0, "join: errno %d" % ctypes.get_errno()`,
+    `s = sys.argv[1].encode(); assert l.syscall(${addKey}, b"user", b"stui-sec", s, len(s), -3) > 0, "add_key: errno %d" % ctypes.get_errno()`,
+    "os.execv(sys.argv[2], sys.argv[2:])",
+  ].join("\n");
+  const r = spawnSync("python3", ["-c", start, secret, process.execPath, "--conditions=stui-source", "--import", tsx, driver, String(KEYCTL), isolation], { encoding: "utf8", timeout: 60_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const [run, host] = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { run: run!, host, secret };
+}
+const NO_KEYRING_ATTACK = KEYCTL === undefined ? `no keyctl number known for ${process.arch}` : NO_PYTHON;
+
 describe("full isolation (bubblewrap), OS layer alone", () => {
-  // Finding 13: the sandbox inherited the host's session keyring; it read the keys and cleared them.
-  const why = NO_BWRAP ?? (KEYCTL === undefined ? `no keyctl number known for ${process.arch}` : NO_PYTHON);
+  const why = NO_BWRAP ?? NO_KEYRING_ATTACK;
   it.skipIf(why !== undefined)(`[isolation: full, OS layer alone] the host's session keyring can be neither read nor cleared${why ? ` (skipped: ${why})` : ""}`, () => {
-    const secret = `KEYRING-SECRET-${Math.random().toString(36).slice(2)}`;
-    const addKey = KEYCTL === 250 ? 248 : 217;
-    const driver = fileURLToPath(new URL("./keyring-host.ts", import.meta.url));
-    const tsx = createRequire(import.meta.url).resolve("tsx/esm");
-    // The host runs in a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING) holding one user key.
-    const start = [
-      "import ctypes, os, sys",
-      "l = ctypes.CDLL(None, use_errno=True)",
-      `assert l.syscall(${KEYCTL}, 1, None) > 0, "join: errno %d" % ctypes.get_errno()`,
-      `s = sys.argv[1].encode(); assert l.syscall(${addKey}, b"user", b"stui-sec", s, len(s), -3) > 0, "add_key: errno %d" % ctypes.get_errno()`,
-      "os.execv(sys.argv[2], sys.argv[2:])",
-    ].join("\n");
-    const r = spawnSync("python3", ["-c", start, secret, process.execPath, "--conditions=stui-source", "--import", tsx, driver, String(KEYCTL), "bubblewrap"], { encoding: "utf8", timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const [run, host] = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { run, host, secret } = keyringAttack("bubblewrap");
     expect(run).toMatchObject({ level: "full", status: "ok" });
-    expect(String(run!.output)).not.toContain(secret);
+    expect(String(run.output)).not.toContain(secret);
     // Outside: the host's keyring still holds its key.
     expect(host).toEqual({ hostKeyring: [secret] });
-    const seen = run!.seen as Record<string, string>;
+    const seen = run.seen as Record<string, string>;
     expect(seen.read).toMatch(/errno 1\b/); // EPERM from the seccomp filter
     expect(seen.clear).toMatch(/errno 1\b/);
   });
 });
 
 describe("partial isolation (unshare), OS layer alone", () => {
+  // No seccomp filter loads at partial: the sandbox joins a new, empty session keyring (through perl).
+  const why = NO_UNSHARE ?? NO_KEYRING_ATTACK ?? (systemProgram("perl").file ? undefined : "perl is not installed: at partial the session keyring is then shared (see the README)");
+  it.skipIf(why !== undefined)(`[isolation: partial, OS layer alone] the host's session keyring can be neither read nor cleared${why ? ` (skipped: ${why})` : ""}`, () => {
+    const { run, host, secret } = keyringAttack("unshare");
+    expect(run).toMatchObject({ level: "partial", status: "ok" });
+    expect(Object.keys(run.seen as object)).toEqual(["read", "clear"]);
+    expect(String(run.output)).not.toContain(secret);
+    expect(host).toEqual({ hostKeyring: [secret] });
+  });
+
   // Finding 14: the tmpfs that hides the STUI home was mounted by the sandbox's own shell, root in
   // its user namespace, and Node ran with every capability there: `umount` showed the key.
   it.skipIf(NO_UNSHARE !== undefined)(`[isolation: partial, OS layer alone] the tmpfs over the STUI home cannot be taken away${NO_UNSHARE ? ` (skipped: ${NO_UNSHARE})` : ""}`, async () => {

@@ -27,7 +27,7 @@ import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { NET_SOCKET_ENV } from "./ipc.js";
 import type { RunLayout } from "./os-grants.js";
-import { seccompFilter } from "./seccomp.js";
+import { ARCHES, seccompFilter } from "./seccomp.js";
 import { systemProgram } from "./system-program.js";
 
 export type IsolationLevel = "full" | "partial" | "none";
@@ -168,6 +168,21 @@ export const SECCOMP_FD = 4;
 const DROP_ALL_CAPS = ["--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs"];
 const UNSHARE_NAMESPACES = ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts"];
 
+/**
+ * At "partial" there is no seccomp filter (nothing loads one), and the kernel keyrings are not
+ * namespaced: the sandbox would possess the host's session keyring (red team finding 13). Where
+ * perl is installed (Debian and Ubuntu always have it) and keyctl's number is known, the command
+ * first joins a new, empty, anonymous session keyring (KEYCTL_JOIN_SESSION_KEYRING with no name),
+ * then execs the rest. The user keyrings are per user namespace already. Elsewhere: nothing (the
+ * README says so).
+ */
+function newSessionKeyring(): string[] {
+  const keyctl = ARCHES[process.arch]?.denied.keyctl;
+  const perl = systemProgram("perl").file;
+  if (keyctl === undefined || !perl) return [];
+  return [perl, "-e", `syscall(${keyctl}, 1, 0) >= 0 or die "stui: cannot leave the session keyring: $!\\n"; exec { $ARGV[0] } @ARGV or die "stui: exec $ARGV[0]: $!\\n"`, "--"];
+}
+
 function probe(file: string, args: string[]): string | undefined {
   const r = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
   if (r.status === 0) return undefined;
@@ -286,7 +301,7 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // every capability away, bounding set included, before it starts, so the script can neither
       // unmount the tmpfs that hides the home nor mount anything (red team finding 14).
       const setpriv = probeMechanism("unshare").setpriv ?? "setpriv";
-      const node = [setpriv, ...DROP_ALL_CAPS, "--", NODE, ...nodeArgs(layout, layout.bundleFile)];
+      const node = [setpriv, ...DROP_ALL_CAPS, "--", ...newSessionKeyring(), NODE, ...nodeArgs(layout, layout.bundleFile)];
       const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const outer = [setpriv, "--pdeathsig", "KILL", "--", ...inner];
