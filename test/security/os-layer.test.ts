@@ -6,9 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { detectIsolation } from "../../packages/plugins/src/isolation.js";
+import { seccompFilter } from "../../packages/plugins/src/seccomp.js";
 import { systemProgram } from "../../packages/plugins/src/system-program.js";
 import { OS_ALONE, hostile, results, runHostile, tempDir } from "./harness.js";
 
@@ -95,3 +97,27 @@ describe("partial isolation (unshare), OS layer alone", () => {
     expect(readFileSync(key, "utf8")).toBe(secret); // the key is really there, outside
   });
 });
+
+// Finding 19: nested user namespaces were allowed and the host's name showed (uname -n), at
+// full and partial; at full there was no seccomp filter (Seccomp: 0).
+describe("hardening of the OS layer", () => {
+  const cases = [
+    { mechanism: "bubblewrap" as const, level: "full", why: NO_BWRAP },
+    { mechanism: "unshare" as const, level: "partial", why: NO_UNSHARE },
+  ];
+  for (const { mechanism, level, why } of cases) {
+    it.skipIf(why !== undefined)(`[isolation: ${level}, OS layer alone] no nested user namespace, and the host's name does not show${why ? ` (skipped: ${why})` : ""}`, async () => {
+      const r = await runHostile(hostile("os-hardening.ts"), { isolation: mechanism, testLayers: OS_ALONE });
+      expect(r.summary.isolation?.level).toBe(level);
+      const seen = results(r.stdout);
+      expect(Object.keys(seen)).toEqual(["nested-userns", "nested-userns-netns", "hostname", "seccomp"]);
+      expect(seen["nested-userns"]).toMatch(/^refused: .*(No space left on device|Operation not permitted)/);
+      expect(seen["nested-userns-netns"]).toMatch(/^refused/);
+      expect(seen.hostname).toBe("OPEN stui");
+      expect(seen.hostname).not.toContain(hostname());
+      // The filter is loaded where bubblewrap can take one (2: SECCOMP_MODE_FILTER).
+      if (mechanism === "bubblewrap" && seccompFilter() !== undefined) expect(seen.seccomp).toBe("OPEN 2");
+    });
+  }
+});
+

@@ -296,7 +296,9 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // folder back in at its path (held open as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const run = layout.runDir ?? path.dirname(layout.bundleFile);
-      const script = `set -e; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=100 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
+      // Also: the host's name is not shown (a UTS namespace of its own, named "stui"), and no nested
+      // user namespace can be made (max_user_namespaces 0 in the sandbox's own; red team finding 19).
+      const script = `set -e; echo stui > /proc/sys/kernel/hostname; echo 0 > /proc/sys/user/max_user_namespaces; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=100 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
       // The shell is root in its user namespace (it must be, to mount); Node is not: setpriv takes
       // every capability away, bounding set included, before it starts, so the script can neither
       // unmount the tmpfs that hides the home nor mount anything (red team finding 14).
