@@ -103,6 +103,19 @@ describe("lower levels", () => {
     expect(() => sandboxCommand({ level: "none", mechanism: "permission-model", description: "" }, { ...layout, run })).toThrow(/full isolation/);
   });
 
+  it("unshare starts Node with no capability (setpriv, after the mounts), and the sandbox dies with the host", () => {
+    const cmd = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [] });
+    const joined = cmd.args.join(" ");
+    expect(joined).toMatch(/-- \S*setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- /);
+    expect(cmd.diesWithHost).toBe(true);
+  });
+
+  it("without a parent-death signal (no setpriv), the command says so, so the host starts its watchdog", () => {
+    const none: Isolation = { level: "none", mechanism: "permission-model", description: "" };
+    expect(sandboxCommand(none, { ...layout, parentDeathSignal: false }).diesWithHost).toBe(false);
+    expect(sandboxCommand(bwrap, layout).diesWithHost).toBe(true);
+  });
+
   it("unshare hides the STUI home under an empty tmpfs before Node starts, and binds the run's own folder back in", () => {
     const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [tmpdir()] });
     expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));

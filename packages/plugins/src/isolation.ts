@@ -89,6 +89,8 @@ export interface SandboxLayout {
   netSocket?: string | undefined;
   /** --allow-run: the commands the sandbox shows (full isolation only). */
   run?: RunLayout | undefined;
+  /** false only in tests of the watchdog (watchdog.ts): no setpriv --pdeathsig, as on a machine without it. */
+  parentDeathSignal?: boolean;
 }
 
 export interface SandboxCommand {
@@ -96,6 +98,8 @@ export interface SandboxCommand {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Whether the kernel kills the sandbox when the host dies (bwrap --die-with-parent, setpriv --pdeathsig); else the host starts a watchdog. */
+  diesWithHost: boolean;
   /** Bytes the command reads on an fd of its own (bubblewrap's seccomp filter): the host passes them read-only at that fd. */
   inputs?: { fd: number; data: Buffer }[];
 }
@@ -288,7 +292,7 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       const filter = seccompFilter(process.arch, { unixSockets: layout.netSocket !== undefined });
       if (filter) args.push("--seccomp", String(SECCOMP_FD));
       args.push("--remount-ro", "/", "--chdir", layout.cwd ?? INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
-      return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {}, ...(filter ? { inputs: [{ fd: SECCOMP_FD, data: filter }] } : {}) };
+      return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {}, diesWithHost: true, ...(filter ? { inputs: [{ fd: SECCOMP_FD, data: filter }] } : {}) };
     }
     case "unshare": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
@@ -307,14 +311,14 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const outer = [setpriv, "--pdeathsig", "KILL", "--", ...inner];
-      return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
+      return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, diesWithHost: true, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
     case "permission-model": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
       const node = [NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const setpriv = process.platform === "linux" ? systemProgram("setpriv").file : undefined;
+      const setpriv = process.platform === "linux" && layout.parentDeathSignal !== false ? systemProgram("setpriv").file : undefined;
       const cmd = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...node] : node;
-      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
+      return { file: cmd[0]!, args: cmd.slice(1), cwd: layout.cwd ?? layout.workDir, diesWithHost: setpriv !== undefined, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
     }
   }
 }

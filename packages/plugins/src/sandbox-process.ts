@@ -11,6 +11,7 @@ import { ensurePrivateDir } from "./bundle-cache.js";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
+import { startWatchdog } from "./watchdog.js";
 import { RUN_ENV, STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
 import { INSIDE, sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
 import type { RunLayout } from "./os-grants.js";
@@ -50,7 +51,7 @@ export interface SandboxOptions {
   output?: Output | undefined;
   stdoutToStderr?: boolean;
   /** Tests only: switch inner layers off to prove the outer ones alone (see RunOptions.testLayers). */
-  testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
+  testLayers?: { permissionModel: boolean; stubs: boolean; parentDeathSignal?: boolean } | undefined;
   /** --allow-env: the variables granted (besides the few every script gets: TERM, LANG, …). */
   env?: Readonly<Record<string, string>> | undefined;
   /** --allow-net: the host's network proxy socket. */
@@ -129,6 +130,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     env,
     args: options.args,
     permissionModel: options.testLayers?.permissionModel ?? true,
+    parentDeathSignal: options.testLayers?.parentDeathSignal ?? true,
     netSocket: options.netSocket,
     run: options.run,
   });
@@ -154,6 +156,8 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
   // outer bwrap to write its uid map, and would wait forever if only bwrap were killed then.
   const child: ChildProcess = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
   for (const { opened } of inputs) closeSync(opened);
+  // Nothing in the OS ties the sandbox to the host here: a watchdog kills its group when the host dies.
+  const watchdog = !command.diesWithHost && child.pid !== undefined ? startWatchdog(child.pid) : undefined;
   const killGroup = (): void => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
@@ -227,6 +231,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     };
     child.on("close", settle);
     child.on("exit", (code, signal) => {
+      watchdog?.stop();
       // Whatever of the sandbox is still in its process group goes with it. Its pipes then
       // close and "close" follows; if something outside the group still holds them, stop
       // waiting after a grace period and close our ends (the runtime exits on the channel's end).
