@@ -7,12 +7,16 @@
 //      libraries), a fresh /proc for its PID namespace, a minimal /dev, the bundle, the explicit
 //      grants, an empty read-only working folder, and nothing else (no STUI home, no /sys, no
 //      /tmp, no /home, no /run). Its network namespace has only its own loopback, so no TCP
-//      port, UDP peer, DNS server, abstract or filesystem unix socket of the host is reachable;
-//      its PID namespace holds only itself, so signals and renicing reach no other process.
-//      "partial": util-linux `unshare` gives the same user, PID, network and IPC namespaces,
-//      and hides the STUI home under an empty tmpfs, but the rest of the filesystem is the
-//      host's view, guarded by layer 2 only (files, and filesystem sockets such as an
-//      ipc:// endpoint).
+//      port, UDP peer, DNS server, abstract or filesystem unix socket of the host is reachable
+//      (a granted folder holding a socket is refused: grant-contents.ts); its PID namespace
+//      holds only itself, so signals and renicing reach no other process. No nested user
+//      namespace, hostname "stui", and a seccomp filter (seccomp.ts: no keyrings, io_uring,
+//      perf, bpf, userfaultfd, unix sockets unless --allow-net's proxy needs one).
+//      "partial": util-linux `unshare` gives the same user, PID, network, IPC and UTS
+//      namespaces, and hides the STUI home under an empty tmpfs; Node then runs with no
+//      capability (setpriv), in a new session keyring where perl exists. The rest of the
+//      filesystem is the host's view, guarded by layer 2 (grants holding sockets or symlinks
+//      that lead out are refused at the start: grant-contents.ts).
 //   2. Node's permission model (`--permission` / `--experimental-permission`): reads only of
 //      the bundle and the read grants, writes only under the write grants, no child processes,
 //      workers, native addons, WASI or inspector. Node 20 has no network restriction in it.
@@ -20,7 +24,8 @@
 //
 // "none": no OS isolation (macOS, Windows, kernels without unprivileged user namespaces, or
 // neither bwrap nor unshare installed): layers 2 and 3 only, which Node's own documentation
-// says do not hold against malicious code. The host says so on stderr and in --json.
+// says do not hold against malicious code. The host says so on stderr and in --json. Without
+// setpriv the child dies with the host through a watchdog (watchdog.ts).
 
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
@@ -108,7 +113,7 @@ const DESCRIPTIONS: Record<IsolationMechanism, string> = {
   bubblewrap:
     "bubblewrap: own user, PID, network, mount, IPC and UTS namespaces; the filesystem holds only /usr, the bundle and the grants; no network, no other process; Node's permission model and the network stubs inside",
   unshare:
-    "unshare: own user, PID, network and IPC namespaces (no network, no other process) and the STUI home hidden; files are guarded only by Node's permission model",
+    "unshare: own user, PID, network and IPC namespaces (no network, no other process), no capabilities, and the STUI home hidden; files are guarded only by Node's permission model",
   "permission-model": "no OS isolation: Node's permission model and the sandbox's network stubs only, which do not hold against a determined script",
 };
 
