@@ -113,8 +113,11 @@ describe("hardening of the OS layer", () => {
       expect(Object.keys(seen)).toEqual(["nested-userns", "nested-userns-netns", "hostname", "seccomp"]);
       expect(seen["nested-userns"]).toMatch(/^refused: .*(No space left on device|Operation not permitted)/);
       expect(seen["nested-userns-netns"]).toMatch(/^refused/);
-      expect(seen.hostname).toBe("OPEN stui");
-      expect(seen.hostname).not.toContain(hostname());
+      // At partial the name is set by the hostname program, where there is one (the README says so).
+      if (mechanism === "bubblewrap" || systemProgram("hostname").file) {
+        expect(seen.hostname).toBe("OPEN stui");
+        expect(seen.hostname).not.toContain(hostname());
+      }
       // The filter is loaded where bubblewrap can take one (2: SECCOMP_MODE_FILTER).
       if (mechanism === "bubblewrap" && seccompFilter() !== undefined) expect(seen.seccomp).toBe("OPEN 2");
     });

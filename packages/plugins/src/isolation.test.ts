@@ -119,7 +119,7 @@ describe("lower levels", () => {
   it("unshare hides the STUI home under an empty tmpfs before Node starts, and binds the run's own folder back in", () => {
     const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [tmpdir()] });
     expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));
-    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox /tmp/run ${tmpdir()} -- `));
+    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox (/\\S+/hostname )?/tmp/run ${tmpdir()} -- `));
     expect(args.join(" ")).toContain('mount --no-canonicalize --bind . "$run"');
   });
 

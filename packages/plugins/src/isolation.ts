@@ -305,15 +305,17 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // folder back in at its path (held open as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const run = layout.runDir ?? path.dirname(layout.bundleFile);
-      // Also: the host's name is not shown (a UTS namespace of its own, named "stui"), and no nested
-      // user namespace can be made (max_user_namespaces 0 in the sandbox's own; red team finding 19).
-      const script = `set -e; echo stui > /proc/sys/kernel/hostname; echo 0 > /proc/sys/user/max_user_namespaces; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=100 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
+      // Also: no nested user namespace can be made (max_user_namespaces 0 in the sandbox's own),
+      // and the host's name is not shown (its own UTS namespace, named "stui" where the hostname
+      // program exists; /proc/sys/kernel/hostname is not writable from a user namespace). Red
+      // team finding 19.
+      const script = `set -e; echo 0 > /proc/sys/user/max_user_namespaces; if [ -n "$1" ]; then "$1" stui; fi; shift; here="$(pwd)"; run="$1"; shift; cd "$run"; while [ "$1" != "--" ]; do mount -t tmpfs -o size=64k,mode=100 stui-hidden "$1"; shift; done; shift; if [ ! -e "$run/script.mjs" ]; then mkdir -p "$run"; mount --no-canonicalize --bind . "$run"; fi; cd "$here"; exec "$@"`;
       // The shell is root in its user namespace (it must be, to mount); Node is not: setpriv takes
       // every capability away, bounding set included, before it starts, so the script can neither
       // unmount the tmpfs that hides the home nor mount anything (red team finding 14).
       const setpriv = probeMechanism("unshare").setpriv ?? "setpriv";
       const node = [setpriv, ...DROP_ALL_CAPS, "--", ...newSessionKeyring(), NODE, ...nodeArgs(layout, layout.bundleFile)];
-      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", run, ...hidden, "--", ...node];
+      const inner = [probeMechanism("unshare").file ?? "unshare", ...UNSHARE_NAMESPACES, "--", "/bin/sh", "-c", script, "stui-sandbox", systemProgram("hostname").file ?? "", run, ...hidden, "--", ...node];
       // setpriv: unshare dies with the host (and --kill-child takes the sandbox with it).
       const outer = [setpriv, "--pdeathsig", "KILL", "--", ...inner];
       return { file: outer[0]!, args: outer.slice(1), cwd: layout.cwd ?? layout.workDir, diesWithHost: true, env: { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: layout.netSocket } : {}) } };
