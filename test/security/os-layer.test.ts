@@ -110,7 +110,8 @@ describe("hardening of the OS layer", () => {
       const r = await runHostile(hostile("os-hardening.ts"), { isolation: mechanism, testLayers: OS_ALONE });
       expect(r.summary.isolation?.level).toBe(level);
       const seen = results(r.stdout);
-      expect(Object.keys(seen)).toEqual(["nested-userns", "nested-userns-netns", "hostname", "seccomp"]);
+      expect(Object.keys(seen)).toEqual(["nested-userns", "nested-userns-netns", "hostname", "seccomp", "dev-file", "dev-shm-100M", "dev-null"]);
+      expect(seen["dev-null"]).toBe("OPEN written");
       expect(seen["nested-userns"]).toMatch(/^refused: .*(No space left on device|Operation not permitted)/);
       expect(seen["nested-userns-netns"]).toMatch(/^refused/);
       // At partial the name is set by the hostname program, where there is one (the README says so).
@@ -120,6 +121,11 @@ describe("hardening of the OS layer", () => {
       }
       // The filter is loaded where bubblewrap can take one (2: SECCOMP_MODE_FILTER).
       if (mechanism === "bubblewrap" && seccompFilter() !== undefined) expect(seen.seccomp).toBe("OPEN 2");
+      // At full /dev is read-only and /dev/shm holds 64 MiB at most (partial shares the host's /dev, guarded by permissions only).
+      if (mechanism === "bubblewrap") {
+        expect(seen["dev-file"]).toMatch(/^refused: .*Read-only file system/);
+        expect(seen["dev-shm-100M"]).toMatch(/No space left on device|67 MB/);
+      }
     });
   }
 });

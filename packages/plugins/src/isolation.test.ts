@@ -52,7 +52,8 @@ describe("bubblewrap command", () => {
 
   it("makes the root read-only, works in the empty folder, and keeps Node's permission model inside", () => {
     const node = args.indexOf("--");
-    expect(args.slice(node - 4, node)).toEqual(["--remount-ro", "/", "--chdir", INSIDE.work]);
+    expect(args.slice(node - 6, node)).toEqual(["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", INSIDE.work]);
+    expect(joined).toContain(`--dev /dev --size ${64 * 1024 * 1024} --tmpfs /dev/shm`);
     expect(args.slice(node + 2)).toEqual(expect.arrayContaining([PERMISSION_FLAG, `--allow-fs-read=${INSIDE.bundle}`, "--allow-fs-read=/data/real", "--allow-fs-read=/data/link", "--allow-fs-write=/out", INSIDE.bundle, "a"]));
   });
 

@@ -171,6 +171,8 @@ function runMounts(run: RunLayout | undefined): string[] {
  * mount and network namespaces of its own (kernel attack surface; red team finding 19).
  */
 const BWRAP_NAMESPACES = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-user", "--disable-userns", "--hostname", "stui"];
+/** The size of the sandbox's /dev/shm (bwrap's own would be half the machine's RAM). */
+const DEV_SHM_BYTES = 64 * 1024 * 1024;
 /** The fd on which bubblewrap reads the seccomp filter (seccomp.ts), after the channel's fd 3. */
 export const SECCOMP_FD = 4;
 /** setpriv's arguments that leave a process no capability, now or after any exec, and no way to gain one. */
@@ -287,7 +289,9 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       const args = [...BWRAP_NAMESPACES, "--clearenv"];
       const env = { ...layout.env, ...(layout.netSocket ? { [NET_SOCKET_ENV]: INSIDE.net } : {}) };
       for (const [name, value] of Object.entries(env)) args.push("--setenv", name, value);
-      args.push(...systemMounts(), ...runMounts(layout.run), "--proc", "/proc", "--dev", "/dev");
+      // /dev is a tmpfs that bwrap fills with device nodes: read-only (writes to the devices still
+      // work), but for /dev/shm, bounded (files there are RAM; red team finding 19).
+      args.push(...systemMounts(), ...runMounts(layout.run), "--proc", "/proc", "--dev", "/dev", "--size", String(DEV_SHM_BYTES), "--tmpfs", "/dev/shm");
       args.push("--ro-bind", layout.bundleFile, INSIDE.bundle, "--dir", INSIDE.work);
       if (layout.netSocket) args.push("--ro-bind", layout.netSocket, INSIDE.net);
       for (const g of layout.read) for (const at of new Set([g.real, g.given])) args.push("--ro-bind", g.real, at);
@@ -296,7 +300,7 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
       // The seccomp filter: no keyring, no io_uring/perf/bpf/userfaultfd, no unix socket unless the proxy needs one.
       const filter = seccompFilter(process.arch, { unixSockets: layout.netSocket !== undefined });
       if (filter) args.push("--seccomp", String(SECCOMP_FD));
-      args.push("--remount-ro", "/", "--chdir", layout.cwd ?? INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
+      args.push("--remount-ro", "/dev", "--remount-ro", "/", "--chdir", layout.cwd ?? INSIDE.work, "--", NODE, ...nodeArgs(layout, INSIDE.bundle));
       return { file: probeMechanism("bubblewrap").file ?? "bwrap", args, cwd: layout.workDir, env: {}, diesWithHost: true, ...(filter ? { inputs: [{ fd: SECCOMP_FD, data: filter }] } : {}) };
     }
     case "unshare": {
