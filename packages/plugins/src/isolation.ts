@@ -184,14 +184,15 @@ const UNSHARE_NAMESPACES = ["--user", "--map-root-user", "--net", "--pid", "--fo
  * namespaced: the sandbox would possess the host's session keyring (red team finding 13). Where
  * perl is installed (Debian and Ubuntu always have it) and keyctl's number is known, the command
  * first joins a new, empty, anonymous session keyring (KEYCTL_JOIN_SESSION_KEYRING with no name),
- * then execs the rest. The user keyrings are per user namespace already. Elsewhere: nothing (the
- * README says so).
+ * then execs the rest. The user keyrings are per user namespace already. A kernel without keys
+ * (ENOSYS) or a container that filters keyctl (EPERM, Docker's default profile) leaves nothing to
+ * reach, and the run goes on. Elsewhere: nothing (the README says so).
  */
 function newSessionKeyring(): string[] {
   const keyctl = ARCHES[process.arch]?.denied.keyctl;
   const perl = systemProgram("perl").file;
   if (keyctl === undefined || !perl) return [];
-  return [perl, "-e", `syscall(${keyctl}, 1, 0) >= 0 or die "stui: cannot leave the session keyring: $!\\n"; exec { $ARGV[0] } @ARGV or die "stui: exec $ARGV[0]: $!\\n"`, "--"];
+  return [perl, "-e", `syscall(${keyctl}, 1, 0) >= 0 or $!{ENOSYS} or $!{EPERM} or die "stui: cannot leave the session keyring: $!\\n"; exec { $ARGV[0] } @ARGV or die "stui: exec $ARGV[0]: $!\\n"`, "--"];
 }
 
 function probe(file: string, args: string[]): string | undefined {
