@@ -195,8 +195,9 @@ function newSessionKeyring(): string[] {
   return [perl, "-e", `syscall(${keyctl}, 1, 0) >= 0 or $!{ENOSYS} or $!{EPERM} or die "stui: cannot leave the session keyring: $!\\n"; exec { $ARGV[0] } @ARGV or die "stui: exec $ARGV[0]: $!\\n"`, "--"];
 }
 
-function probe(file: string, args: string[]): string | undefined {
-  const r = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
+/** Why `file args` fails here, or undefined when it works; `input` is given on its stdin. */
+function probe(file: string, args: string[], input?: Buffer): string | undefined {
+  const r = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, stdio: [input ? "pipe" : "ignore", "pipe", "pipe"], ...(input ? { input } : {}) });
   if (r.status === 0) return undefined;
   return (r.error?.message ?? r.stderr.trim().split("\n")[0]) || `exit ${r.status ?? r.signal}`;
 }
@@ -222,12 +223,20 @@ function probeMechanism(mechanism: "bubblewrap" | "unshare"): Probed {
   } else if (mechanism === "bubblewrap") {
     const found = systemProgram("bwrap");
     const bwrap = found.file;
-    const failed = bwrap && probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]);
+    // With the seccomp filter (on stdin here), so a kernel that cannot load it makes the level drop
+    // with a reason instead of every run failing; when that fails, again without it, to say why.
+    const filter = seccompFilter();
+    const withFilter = filter ? ["--seccomp", "0"] : [];
+    const failedAtAll = bwrap && probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", ...withFilter, "--", NODE, "--version"], filter);
+    const failed = failedAtAll && filter ? probe(bwrap, [...BWRAP_NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", NODE, "--version"]) : failedAtAll;
+    const noFilter = failedAtAll && !failed ? failedAtAll : undefined;
     result = !bwrap
       ? { why: `${found.why} (Debian/Ubuntu: apt-get install bubblewrap)` }
       : failed
         ? { why: `bwrap cannot create namespaces here (${failed}); unprivileged user namespaces may be off (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)` }
-        : { file: bwrap };
+        : noFilter
+          ? { why: `bwrap cannot load stui's seccomp filter here (${noFilter})` }
+          : { file: bwrap };
   } else {
     const found = systemProgram("unshare");
     const unshare = found.file;
