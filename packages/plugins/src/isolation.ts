@@ -315,8 +315,9 @@ export function sandboxCommand(isolation: Isolation, layout: SandboxLayout): San
     }
     case "unshare": {
       if (layout.run) throw new Error("--allow-run needs full isolation (bubblewrap)");
-      // Mount an empty, unreadable tmpfs over every hidden path that exists, bind the run's own
-      // folder back in at its path (held open as the working folder meanwhile), then run Node.
+      // Mount an empty tmpfs over every hidden path that exists (mode 0100: not listable, only
+      // passable, to reach the run's own folder), bind that folder back in at its path (held open
+      // as the working folder meanwhile), then run Node.
       const hidden = layout.hidden.filter((p) => existsSync(p));
       const run = layout.runDir ?? path.dirname(layout.bundleFile);
       // Also: no nested user namespace can be made (max_user_namespaces 0 in the sandbox's own),
