@@ -4,6 +4,8 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
@@ -128,4 +130,27 @@ describe("the child dies with the host", () => {
     host.kill("SIGKILL");
     await until(() => children.every((pid) => !alive(pid) || readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z")), "every process of the sandbox to end", 10_000);
   });
+
+  // Red team finding 12: at "none" without setpriv (macOS, Linux without util-linux) nothing in
+  // the OS kills the script with the host, and a script that replaced process.exit (and never
+  // yields) outlived a SIGKILLed host. A watchdog process now does it from outside.
+  it.runIf(process.platform === "linux")("[isolation: none, without a parent-death signal] a script that replaced process.exit and spins dies with its SIGKILLed host", async () => {
+    const tsx = createRequire(import.meta.url).resolve("tsx/esm");
+    const driver = fileURLToPath(new URL("./orphan-host.ts", import.meta.url));
+    const host = spawn(process.execPath, ["--conditions=stui-source", "--import", tsx, driver], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    host.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    let orphan = 0;
+    try {
+      await until(() => /ORPHAN (\d+)/.test(out), "the script to start", 30_000);
+      orphan = Number(/ORPHAN (\d+)/.exec(out)![1]);
+      expect(alive(orphan)).toBe(true);
+      host.kill("SIGKILL");
+      await until(() => !alive(orphan) || readFileSync(`/proc/${orphan}/stat`, "utf8").split(") ")[1]!.startsWith("Z"), "the script to die with its host", 10_000);
+    } finally {
+      host.kill("SIGKILL");
+      if (orphan && alive(orphan)) process.kill(orphan, "SIGKILL");
+    }
+  });
 });
+

@@ -12,6 +12,7 @@ import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js
 import { CLEANUP_GRACE_MS, CLEANUP_LIMIT_MS, openConnection } from "./connection.js";
 import { EXIT } from "./exit-codes.js";
 import { resolveGrants } from "./fs-grants.js";
+import { checkGrantContents } from "./grant-contents.js";
 import { stuiHome } from "@stui/client/keys";
 import type { ChildMessage } from "./ipc.js";
 import { detectIsolation, isolationWarning, type Isolation, type PathGrant } from "./isolation.js";
@@ -102,6 +103,7 @@ async function prepare(run: Run): Promise<{ isolation: Isolation; env: Record<st
   run.read = resolveGrants("--allow-fs-read", options.fsRead ?? [], run.home);
   run.write = resolveGrants("--allow-fs-write", options.fsWrite ?? [], run.home);
   const isolation = detectIsolation(options.isolation ?? "auto");
+  checkGrantContents(run.read, run.write, isolation.level);
   if (options.run && isolation.level !== "full") {
     throw new OsGrantError(`--allow-run needs full isolation (bubblewrap): at level "${isolation.level}" a command would run outside any OS sandbox, with all your rights (${isolation.reason ?? isolation.description})`);
   }

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GrantError, resolveGrants } from "./fs-grants.js";
-import { INSIDE, PERMISSION_FLAG, isolationWarning, sandboxCommand, type Isolation, type SandboxLayout } from "./isolation.js";
+import { INSIDE, PERMISSION_FLAG, SECCOMP_FD, isolationWarning, sandboxCommand, type Isolation, type SandboxLayout } from "./isolation.js";
+import { seccompFilter } from "./seccomp.js";
 
 const layout: SandboxLayout = {
   bundleFile: "/tmp/run/script.mjs",
@@ -30,6 +31,16 @@ describe("bubblewrap command", () => {
     expect(env).toEqual({});
   });
 
+  it("takes nested user namespaces and the host's name away, and loads the seccomp filter from its own fd", () => {
+    expect(joined).toContain("--unshare-user --disable-userns --hostname stui");
+    const { inputs } = sandboxCommand(bwrap, layout);
+    if (seccompFilter() === undefined) return expect(inputs).toBeUndefined();
+    expect(joined).toContain(`--seccomp ${SECCOMP_FD}`);
+    expect(inputs).toEqual([{ fd: SECCOMP_FD, data: seccompFilter(process.arch, { unixSockets: false }) }]);
+    // With --allow-net the proxy's unix socket must stay reachable: the filter then lets AF_UNIX through.
+    expect(sandboxCommand(bwrap, { ...layout, netSocket: "/tmp/n.sock" }).inputs).toEqual([{ fd: SECCOMP_FD, data: seccompFilter(process.arch, { unixSockets: true }) }]);
+  });
+
   it("mounts /usr, a fresh /proc, a minimal /dev, the bundle, the grants (at their real and given paths); no /sys, no home, no /tmp", () => {
     expect(joined).toContain("--ro-bind /usr /usr");
     expect(joined).toContain("--proc /proc --dev /dev");
@@ -41,7 +52,8 @@ describe("bubblewrap command", () => {
 
   it("makes the root read-only, works in the empty folder, and keeps Node's permission model inside", () => {
     const node = args.indexOf("--");
-    expect(args.slice(node - 4, node)).toEqual(["--remount-ro", "/", "--chdir", INSIDE.work]);
+    expect(args.slice(node - 6, node)).toEqual(["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", INSIDE.work]);
+    expect(joined).toContain(`--dev /dev --size ${64 * 1024 * 1024} --tmpfs /dev/shm`);
     expect(args.slice(node + 2)).toEqual(expect.arrayContaining([PERMISSION_FLAG, `--allow-fs-read=${INSIDE.bundle}`, "--allow-fs-read=/data/real", "--allow-fs-read=/data/link", "--allow-fs-write=/out", INSIDE.bundle, "a"]));
   });
 
@@ -92,10 +104,23 @@ describe("lower levels", () => {
     expect(() => sandboxCommand({ level: "none", mechanism: "permission-model", description: "" }, { ...layout, run })).toThrow(/full isolation/);
   });
 
+  it("unshare starts Node with no capability (setpriv, after the mounts), and the sandbox dies with the host", () => {
+    const cmd = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [] });
+    const joined = cmd.args.join(" ");
+    expect(joined).toMatch(/-- \S*setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- /);
+    expect(cmd.diesWithHost).toBe(true);
+  });
+
+  it("without a parent-death signal (no setpriv), the command says so, so the host starts its watchdog", () => {
+    const none: Isolation = { level: "none", mechanism: "permission-model", description: "" };
+    expect(sandboxCommand(none, { ...layout, parentDeathSignal: false }).diesWithHost).toBe(false);
+    expect(sandboxCommand(bwrap, layout).diesWithHost).toBe(true);
+  });
+
   it("unshare hides the STUI home under an empty tmpfs before Node starts, and binds the run's own folder back in", () => {
     const { args } = sandboxCommand({ level: "partial", mechanism: "unshare", description: "" }, { ...layout, runDir: "/tmp/run", hidden: [tmpdir()] });
     expect(args).toEqual(expect.arrayContaining(["--net", "--pid", "--mount", "--user", "--kill-child"]));
-    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox /tmp/run ${tmpdir()} -- `));
+    expect(args.join(" ")).toMatch(new RegExp(`stui-sandbox (/\\S+/hostname )?/tmp/run ${tmpdir()} -- `));
     expect(args.join(" ")).toContain('mount --no-canonicalize --bind . "$run"');
   });
 

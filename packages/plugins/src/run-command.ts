@@ -156,11 +156,12 @@ function classFlags(v: Values): { allow: Set<Permission>; deny: Set<Permission> 
 
 /** Folder grants (realpath, existence, never over the STUI home) and the isolation, checked before anything runs. */
 async function checkSandbox(v: Values, runGranted: boolean): Promise<void> {
-  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js")]);
+  const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }, { checkGrantContents }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js"), import("./grant-contents.js")]);
   try {
-    resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
-    resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
+    const read = resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
+    const write = resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
     const level = detectIsolation(isolationPreference());
+    checkGrantContents(read, write, level.level);
     if (runGranted && level.level !== "full") {
       throw new IsolationUnavailable(`--allow-run needs full isolation (bubblewrap): at level "${level.level}" a command would run outside any OS sandbox, with all your rights (${level.reason ?? level.description})`);
     }

@@ -44,7 +44,7 @@ export interface RunOptions {
    * Tests only (the CLI never sets it): switch the inner layers off, the permission model and/or
    * the network stubs, so the security suite can prove that the OS layer holds on its own.
    */
-  testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
+  testLayers?: { permissionModel: boolean; stubs: boolean; parentDeathSignal?: boolean } | undefined;
   /** The person's current folder: the script's working folder when a grant covers it (default process.cwd()). */
   cwd?: string | undefined;
   /**

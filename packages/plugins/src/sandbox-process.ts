@@ -12,6 +12,7 @@ import { ensurePrivateDir } from "./bundle-cache.js";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
+import { startWatchdog } from "./watchdog.js";
 import { RUN_ENV, STUBS_ENV, parseChildMessage, type ChildMessage, type HostMessage } from "./ipc.js";
 import { INSIDE, sandboxCommand, type Isolation, type PathGrant } from "./isolation.js";
 import type { OutputGate } from "./output-gate.js";
@@ -54,7 +55,7 @@ export interface SandboxOptions {
   /** On a terminal: the script's stdout and stderr pass through this gate (held while stui asks a question), not straight to the terminal. */
   gate?: OutputGate | undefined;
   /** Tests only: switch inner layers off to prove the outer ones alone (see RunOptions.testLayers). */
-  testLayers?: { permissionModel: boolean; stubs: boolean } | undefined;
+  testLayers?: { permissionModel: boolean; stubs: boolean; parentDeathSignal?: boolean } | undefined;
   /** --allow-env: the variables granted (besides the few every script gets: TERM, LANG, …). */
   env?: Readonly<Record<string, string>> | undefined;
   /** --allow-net: the host's network proxy socket. */
@@ -168,6 +169,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     env,
     args: options.args,
     permissionModel: options.testLayers?.permissionModel ?? true,
+    parentDeathSignal: options.testLayers?.parentDeathSignal ?? true,
     netSocket: options.netSocket,
     run: options.run,
   });
@@ -185,6 +187,17 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     while (stdio.length < fd) stdio.push("ignore"); // "ignore" above fd 2: left as it is (closed on exec if close-on-exec)
     stdio[fd] = devNull!;
   }
+  // What the sandbox mechanism reads on an fd of its own (bubblewrap's seccomp filter): a file in
+  // the run's private folder, opened read-only for the spawn and closed right after it.
+  const inputs = (command.inputs ?? []).map(({ fd, data }, i) => {
+    const file = path.join(runDir, `input-${i}`);
+    writeFileSync(file, data, { mode: 0o400 });
+    return { fd, opened: openSync(file, "r") };
+  });
+  for (const { fd, opened } of inputs) {
+    while (stdio.length < fd) stdio.push("ignore");
+    stdio[fd] = opened;
+  }
 
   let channelError: string | undefined;
   // Its own process group (detached), so a kill reaches whatever the sandbox mechanism has
@@ -195,7 +208,10 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio, detached: true });
   } finally {
     if (devNull !== undefined) closeSync(devNull);
+    for (const { opened } of inputs) closeSync(opened);
   }
+  // Nothing in the OS ties the sandbox to the host here: a watchdog kills its group when the host dies.
+  const watchdog = !command.diesWithHost && child.pid !== undefined ? startWatchdog(child.pid) : undefined;
   const killGroup = (): void => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
@@ -272,6 +288,7 @@ export function startSandbox(options: SandboxOptions, onMessage: (message: Child
     };
     child.on("close", settle);
     child.on("exit", (code, signal) => {
+      watchdog?.stop();
       // Whatever of the sandbox is still in its process group goes with it. Its pipes then
       // close and "close" follows; if something outside the group still holds them, stop
       // waiting after a grace period and close our ends (the runtime exits on the channel's end).

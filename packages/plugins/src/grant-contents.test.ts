@@ -1,0 +1,70 @@
+// What a grant may hold (grant-contents.ts): sockets never, symlinks out of the grants not below
+// "full". test/security/files.test.ts and sockets.test.ts attack through real runs.
+
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { GrantError } from "./fs-grants.js";
+import { MAX_ENTRIES, checkGrantContents } from "./grant-contents.js";
+
+const dir = (): string => mkdtempSync(path.join(tmpdir(), "stui-grant-"));
+const g = (p: string) => ({ real: p, given: p });
+
+describe("symlinks in grants", () => {
+  it("a dangling link that leads out is refused below full (a write through it would create the file outside)", () => {
+    const grant = dir();
+    symlinkSync("/nonexistent-stui-dir/x/y", path.join(grant, "later"));
+    expect(() => checkGrantContents([], [g(grant)], "partial")).toThrow(/later is a symlink to \/nonexistent-stui-dir\/x\/y, outside every write grant/);
+    expect(() => checkGrantContents([], [g(grant)], "none")).toThrow(GrantError);
+    expect(() => checkGrantContents([], [g(grant)], "full")).not.toThrow();
+  });
+
+  it("a link in a write grant may lead into another write grant, not into a read-only one; a read grant's link may lead into either", () => {
+    const [w1, w2, r] = [dir(), dir(), dir()];
+    symlinkSync(w2, path.join(w1, "to-w2"));
+    expect(() => checkGrantContents([g(r)], [g(w1), g(w2)], "partial")).not.toThrow();
+    symlinkSync(path.join(r, "f"), path.join(w1, "to-r"));
+    expect(() => checkGrantContents([g(r)], [g(w1), g(w2)], "partial")).toThrow(/to-r is a symlink/);
+    const r2 = dir();
+    symlinkSync(w2, path.join(r2, "to-w2"));
+    expect(() => checkGrantContents([g(r2)], [g(w2)], "partial")).not.toThrow();
+  });
+
+  it("a link deep in a subfolder is found, and a chain of links is judged by where it ends", () => {
+    const [grant, out, elsewhere] = [dir(), dir(), dir()];
+    mkdirSync(path.join(grant, "a", "b"), { recursive: true });
+    // grant/a/b/back -> elsewhere/hop -> grant/a: ends inside, fine.
+    symlinkSync(path.join(grant, "a"), path.join(elsewhere, "hop"));
+    symlinkSync(path.join(elsewhere, "hop"), path.join(grant, "a", "b", "back"));
+    expect(() => checkGrantContents([g(grant)], [], "partial")).not.toThrow();
+    symlinkSync(out, path.join(grant, "a", "b", "out"));
+    expect(() => checkGrantContents([g(grant)], [], "partial")).toThrow(new RegExp(`${grant}/a/b/out is a symlink to ${out}, outside every grant`));
+  });
+
+  it("below full a grant too big to check is refused; at full the rest is left to the OS layer", () => {
+    const grant = dir();
+    for (let i = 0; i <= MAX_ENTRIES; i++) writeFileSync(path.join(grant, String(i)), "");
+    expect(() => checkGrantContents([g(grant)], [], "partial")).toThrow(/too many entries to check/);
+    expect(() => checkGrantContents([g(grant)], [], "full")).not.toThrow();
+  });
+});
+
+describe("sockets in grants", () => {
+  it("a unix socket anywhere in a grant is refused at every level", async () => {
+    const grant = dir();
+    mkdirSync(path.join(grant, "run"));
+    const socket = path.join(grant, "run", "agent.sock");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      for (const level of ["full", "partial", "none"] as const) {
+        expect(() => checkGrantContents([g(grant)], [], level)).toThrow(new RegExp(`${socket} is a unix socket`));
+        expect(() => checkGrantContents([], [g(grant)], level)).toThrow(GrantError);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});

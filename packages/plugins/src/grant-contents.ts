@@ -1,0 +1,78 @@
+// What a granted folder holds, checked before anything runs (red team findings 11 and 15). The
+// namespaces cannot help with two kinds of entry inside a grant:
+//
+//   - unix sockets (a STUI server's ipc:// endpoint, docker.sock, an ssh agent): bound into the
+//     sandbox with their folder, they lead to the program behind them, past every check. Refused at
+//     every level (at "full" the seccomp filter also refuses socket(AF_UNIX) without --allow-net).
+//   - symlinks that lead out of every grant: below "full" the sandbox sees the host's filesystem
+//     and Node's permission model checks the path it is given, not where it leads, so a write (or
+//     read) through such a link lands outside the grant. Refused below "full"; at "full" a link
+//     resolves inside the sandbox's own filesystem, where only the grants exist.
+//
+// The walk uses lstat (never follows a link) and stops at MAX_ENTRIES entries over all grants:
+// below "full" a grant too big to check is refused; at "full" the rest is left to the OS layer.
+// It sees the folder as it is at the start: a socket or link made later, by another process, is
+// not seen (the README says so).
+
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { GrantError } from "./fs-grants.js";
+import type { IsolationLevel, PathGrant } from "./isolation.js";
+
+export const MAX_ENTRIES = 10_000;
+
+const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+/** Where a link leads on the host: its target's real path, or (dangling) the real path of the nearest folder that exists, plus the rest. */
+function whereItLeads(link: string): string {
+  let p = path.resolve(path.dirname(link), readlinkSync(link));
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(p), ...rest);
+    } catch {
+      if (path.dirname(p) === p) return path.join(p, ...rest);
+      rest.unshift(path.basename(p));
+      p = path.dirname(p);
+    }
+  }
+}
+
+type Flag = "--allow-fs-read" | "--allow-fs-write";
+
+/** Throws a GrantError naming the first socket, or link leading out, found in the grants. */
+export function checkGrantContents(read: readonly PathGrant[], write: readonly PathGrant[], level: IsolationLevel): void {
+  const paths = (grants: readonly PathGrant[]): string[] => grants.flatMap((g) => [g.real, g.given]);
+  // A link in a read grant may lead into any grant; a link in a write grant only into a write grant.
+  const within = { "--allow-fs-read": [...paths(read), ...paths(write)], "--allow-fs-write": paths(write) };
+  let seen = 0;
+  const visit = (flag: Flag, grant: PathGrant, entry: string): void => {
+    if (++seen > MAX_ENTRIES) {
+      if (level === "full") return;
+      throw new GrantError(`${flag} ${grant.given}: too many entries to check (over ${MAX_ENTRIES} in all grants). At isolation level "${level}" stui must check every entry for symlinks that lead out of the grants; grant a smaller folder, or use full isolation (bubblewrap)`);
+    }
+    const stat = lstatSync(entry);
+    if (stat.isSocket()) {
+      throw new GrantError(`${flag} ${grant.given}: ${entry} is a unix socket; a script could reach the program listening on it (a server's ipc:// endpoint, docker.sock, an ssh agent) past every check. Grant a folder without sockets`);
+    }
+    if (stat.isSymbolicLink()) {
+      if (level === "full") return;
+      const target = whereItLeads(entry);
+      if (within[flag].some((g) => inside(target, g))) return;
+      throw new GrantError(`${flag} ${grant.given}: ${entry} is a symlink to ${target}, outside ${flag === "--allow-fs-write" ? "every write grant" : "every grant"}. At isolation level "${level}" a script would ${flag === "--allow-fs-write" ? "write" : "read"} through it (Node's permission model follows symlinks); remove the link, grant a folder without it, or use full isolation (bubblewrap)`);
+    }
+    if (!stat.isDirectory()) return;
+    let names: string[];
+    try {
+      names = readdirSync(entry);
+    } catch {
+      return; // unreadable by the user: unreadable by the script too
+    }
+    for (const name of names) {
+      if (seen > MAX_ENTRIES && level === "full") return;
+      visit(flag, grant, path.join(entry, name));
+    }
+  };
+  for (const grant of read) visit("--allow-fs-read", grant, grant.real);
+  for (const grant of write) visit("--allow-fs-write", grant, grant.real);
+}
