@@ -1,4 +1,4 @@
-// Red team findings 13, 14 and 19 (reports/redteam-sandbox.md): the OS layer alone — Node's
+// Red team findings 13, 14 and 19 (docs/reviews/redteam-sandbox.md): the OS layer alone — Node's
 // permission model and the network stubs switched off — must still hold the script in. Each
 // attack is observed from outside: the STUI home's key never shows in anything the run printed.
 

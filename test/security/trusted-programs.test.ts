@@ -1,4 +1,4 @@
-// Finding 2 of the red team (reports/redteam-sandbox.md): the programs that build the sandbox
+// Finding 2 of the red team (docs/reviews/redteam-sandbox.md): the programs that build the sandbox
 // (bwrap, unshare, setpriv) were looked up on PATH, which `npx` starts with node_modules/.bin.
 // A `bwrap` there ran unsandboxed while --json said "full". Attack: fake programs that leave a
 // marker file, first on PATH; observe from outside that the marker never appears and the run
