@@ -121,6 +121,20 @@ describe("stui eval", () => {
     expect(JSON.parse(r.stdout)).toEqual({ ok: true, value: { printString: "(3@4)", className: "Point", truncated: false }, durationMs: 0 });
   });
 
+  it("what the evaluation wrote to the Transcript (evaluate's output, 1.2) is shown by eval and the REPL, and reaches scripts", async () => {
+    const code = "Transcript show: 'hello'; cr. 3 + 4";
+    const plain = await stui(["eval", code], { env });
+    expect(plain).toMatchObject({ code: EXIT.ok, stdout: "hello\n7\n" });
+    const json = JSON.parse((await stui(["eval", "--json", code], { env })).stdout) as unknown;
+    expect(json).toEqual({ ok: true, value: { printString: "7", className: "SmallInteger", truncated: false }, durationMs: 0, output: { text: "hello\n", truncated: false } });
+    // Nothing written, nothing shown (the control).
+    expect((await stui(["eval", "3 + 4"], { env })).stdout).toBe("7\n");
+    const repl = await stui(["repl"], { env, input: `${code}\n` });
+    expect(repl.stdout).toContain('hello\n7  "SmallInteger"');
+    const run = await stui(["run", "-", "--allow-read", "--allow-eval"], { env, input: `const r = await stui.session.evaluate(${JSON.stringify(code)});\nconsole.log(JSON.stringify(r.output));\n` });
+    expect(run.stdout).toBe('{"text":"hello\\n","truncated":false}\n');
+  });
+
   it("an evaluation error: the exception and its frames on stderr, exit 1; --json carries the error's data", async () => {
     const r = await stui(["eval", "1/0"], { env });
     expect(r.code).toBe(EXIT.scriptError);
