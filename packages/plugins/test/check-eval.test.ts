@@ -83,6 +83,23 @@ describe("stui check", () => {
     expect(r.code).toBe(EXIT.ok);
   });
 
+  it("StuiError's kind is the schema's union: a misspelt kind is a type error, a real one narrows data", async () => {
+    const file = script(
+      [
+        `import { isStuiError } from "@stui/plugins";`,
+        `try { await stui.session.evaluate("1/0"); } catch (e) {`,
+        `  if (isStuiError(e, "EREMOTE") && e.kind === "evaluationError") console.log(e.data.exceptionClass);`,
+        `  if (isStuiError(e) && e.kind === "evaluationEror") console.log("never");`,
+        `}`,
+      ].join("\n"),
+    );
+    const r = await stui(["check", "--json", file]);
+    const json = JSON.parse(r.stdout) as { ok: boolean; diagnostics: { line: number; code: number }[] };
+    // Only the misspelling (line 4: TS2367, no overlap); line 3 type-checks without a cast.
+    expect(json.diagnostics.map((d) => [d.line, d.code])).toEqual([[4, 2367]]);
+    expect(r.code).toBe(EXIT.scriptError);
+  });
+
   it("--json: ok, files, diagnostics with file, line, column, code, message", async () => {
     const file = script(TYPE_ERROR);
     const r = await stui(["check", "--json", file]);
