@@ -1,7 +1,8 @@
 // `stui check`, `stui run --check`, `stui eval` and `stui run -` as a user runs them, against
 // the real test server (scripted handlers: test doubles) where a server is needed.
 
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLIENT_VERSIONS } from "@stui/client/protocol";
 import { startTestServer, type TestServer } from "@stui/testkit";
@@ -116,6 +117,36 @@ describe("stui check", () => {
     expect(r.stdout).not.toContain("RAN");
     expect(server.requestCount).toBe(before);
   });
+
+  // The script is a FIFO nobody writes to: reading it blocks, so its type check never ends by
+  // itself. A check in the host's own process (synchronous TypeScript) held the command until
+  // the test wrote to the FIFO; the limit must stop it instead, and leave no reader behind.
+  it.skipIf(process.platform === "win32")("stui run --check --timeout: a type check that does not end is stopped at the limit (exit 124), nothing runs, no checker is left", async () => {
+    const file = path.join(tempDir(), "blocked.ts");
+    execFileSync("mkfifo", [file]);
+    const noReader = (): boolean => {
+      try {
+        closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+        return false;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "ENXIO";
+      }
+    };
+    // The safety net: after 30 s, let a blocked reader go (EOF), so nothing hangs on.
+    let released = false;
+    const net = setTimeout(() => (released = true, noReader()), 30_000);
+    const before = server.requestCount;
+    try {
+      const r = await stui(["run", file, "--allow-all", "--check", "--timeout", "1s"], { env });
+      expect(released, "the command ended only when the FIFO was written to").toBe(false);
+      expect(r.code).toBe(EXIT.timeout);
+      expect(r.stderr).toContain("the type check took longer than 1s; it was stopped and nothing ran");
+      expect(noReader()).toBe(true);
+      expect(server.requestCount).toBe(before);
+    } finally {
+      clearTimeout(net);
+    }
+  }, 60_000);
 
   it("stui run --check runs a script that type-checks", async () => {
     const r = await stui(["run", "--check", "examples/hello.ts", "--allow-read", "--allow-eval"], { env });
