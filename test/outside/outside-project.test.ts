@@ -151,6 +151,10 @@ describe("a project outside the repository", () => {
     const r = await npx("stui", "run", "report.ts", "--allow-read", "--allow-eval");
     expect(r.stdout).toBe("REPORT 7\nCAUGHT ZeroDivide\n");
     expect(r.code).toBe(0);
+    // --check under --timeout type-checks in a child `stui check` of the installed package.
+    const checked = await npx("stui", "run", "report.ts", "--check", "--timeout", "2m", "--allow-read", "--allow-eval");
+    expect(checked.stdout).toBe("REPORT 7\nCAUGHT ZeroDivide\n");
+    expect(checked.code).toBe(0);
   });
 
   it("npx stui check, stui eval", async () => {

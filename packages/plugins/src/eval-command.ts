@@ -8,7 +8,8 @@ import { EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit-codes.js";
 export const EVAL_USAGE = `Usage: stui eval '<Smalltalk>' [--endpoint <url>] [--timeout <time>] [--json]
        stui eval - [options]          (the code from stdin)
 
-Evaluates Smalltalk in a new session (closed afterwards) and prints the value's printString.
+Evaluates Smalltalk in a new session (closed afterwards) and prints the value's printString,
+after what the evaluation wrote to the Transcript (protocol 1.2 servers say what that was).
 An evaluation error prints the exception and its Smalltalk frames, a syntax error points at
 the line and column; both exit 1. Like the REPL it runs what you typed, so it needs no
 --allow flags.
@@ -19,8 +20,8 @@ Options:
                      the evaluation at that limit too, and (protocol 1.2) to cancel it then; Ctrl-C
                      cancels it the same way
   --json             one JSON object on stdout: { "ok": true, "value": { "printString", "className",
-                     "truncated" }, "durationMs" } or { "ok": false, "error": { "code", "kind"?,
-                     "message", "data"? } }
+                     "truncated" }, "durationMs", "output"?: { "text", "truncated" } } or
+                     { "ok": false, "error": { "code", "kind"?, "message", "data"? } }
   -h, --help         this help
 
 ${EXIT_CODES_HELP}

@@ -3,7 +3,7 @@
 
 import { CLIENT_VERSIONS, type EvaluateResult } from "@stui/client/protocol";
 import { CLEANUP_GRACE_MS, firstPing, isAuthenticationFailure, type Connector, type HostConnection } from "./connection.js";
-import { formatError, type RemoteError } from "./smalltalk-format.js";
+import { formatError, formatOutput, type RemoteError } from "./smalltalk-format.js";
 
 export interface EvaluateOnceOptions {
   connect: Connector;
@@ -46,7 +46,9 @@ export async function evaluateOnce(options: EvaluateOnceOptions): Promise<Outcom
       sessionId = ((await conn.call("session.create", { clientName: "stui eval", protocolVersions: [...CLIENT_VERSIONS] }, { signal: stop.signal })) as { sessionId: string }).sessionId;
       const limit = remaining();
       const result = (await conn.call("evaluate", { sessionId, code: options.code, ...(limit !== undefined ? { timeoutMs: limit } : {}) }, { signal: stop.signal })) as EvaluateResult;
-      return { kind: "value", text: result.value.printString, json: { ok: true, value: result.value, durationMs: result.durationMs } };
+      // What the evaluation wrote to the Transcript (1.2) comes first, as it happened first.
+      const text = [formatOutput(result), result.value.printString].filter(Boolean).join("\n");
+      return { kind: "value", text, json: { ok: true, value: result.value, durationMs: result.durationMs, ...(result.output ? { output: result.output } : {}) } };
     } catch (error) {
       const halted = stopped();
       if (halted) return halted;

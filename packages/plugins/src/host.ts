@@ -109,7 +109,12 @@ async function prepare(run: Run): Promise<{ isolation: Isolation; env: Record<st
   }
   const env = options.env ? grantedEnv(options.env.allow, options.env.deny, options.env.from ?? process.env) : {};
   if (options.typeCheck) {
-    const checked = await options.typeCheck(run.script);
+    const limit = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - run.elapsed());
+    const checked = await options.typeCheck(run.script, limit);
+    if (checked.timedOut) {
+      run.log(`stui: the type check took longer than ${formatDuration(options.timeoutMs!)}; it was stopped and nothing ran`);
+      return { ended: run.finish("timeout") };
+    }
     if (!checked.ok) {
       run.log(checked.report);
       run.summary.error = { message: checked.report.split("\n").at(-1) ?? "type errors" };

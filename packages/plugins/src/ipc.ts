@@ -14,7 +14,7 @@
 //   ◀── {t:"result", id, ok: true, value: boolean} ──────
 //   ── {t:"done"} | {t:"error", error} ─────────────────▶  then the child exits
 
-import type { Permission } from "@stui/client/protocol";
+import type { ErrorKind, Permission } from "@stui/client/protocol";
 import { StuiError, isStuiErrorCode } from "./script-api.js";
 
 export interface SerializedError {
@@ -78,7 +78,8 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 export function deserializeError(s: SerializedError): Error {
   // Any StuiError subclass of @stui/client (StuiRemoteError, …) becomes the script's StuiError.
   if (/^Stui\w*Error$/.test(s.name) && isStuiErrorCode(s.code)) {
-    return new StuiError(s.code, s.message, s.kind, s.data);
+    // The kind came from @stui/client, whose validators admit only the schema's error kinds.
+    return new StuiError(s.code, s.message, s.kind as ErrorKind | undefined, s.data);
   }
   const e = new Error(s.message);
   e.name = s.name;

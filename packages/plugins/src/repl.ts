@@ -10,7 +10,7 @@ import { CLIENT_VERSIONS, createApi, type StuiApi } from "@stui/client/protocol"
 import { stuiHome } from "@stui/client/keys";
 import { firstPing, isAuthenticationFailure, type Connector } from "./connection.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
-import { formatBrowse, formatError, formatInspect, formatMethod, formatValue, type RemoteError } from "./smalltalk-format.js";
+import { formatBrowse, formatError, formatInspect, formatMethod, formatOutput, formatValue, type RemoteError } from "./smalltalk-format.js";
 
 
 export const REPL_HELP = `Type Smalltalk and press Enter; unfinished brackets, strings or comments continue on the next line
@@ -238,7 +238,7 @@ export async function runRepl(options: ReplOptions): Promise<ExitCode> {
     evaluating = true;
     try {
       const r = await api.evaluate({ sessionId, code: input });
-      report(input, { ok: true, value: r, text: formatValue(r) });
+      report(input, { ok: true, value: r, text: [formatOutput(r), formatValue(r)].filter(Boolean).join("\n") });
     } catch (error) {
       report(input, { ok: false, error });
     } finally {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { PERMISSIONS, type Permission } from "@stui/client/protocol";
 import { UsageError, connectTimeout, endpointOption, isolationPreference, pad, parse, parseDuration, type CliIo } from "./cli-args.js";
+import type { TypeCheckOutcome } from "./check-within.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { LIST_FLAGS, OsGrantError, bareListFlags, grantedEnv, nameList, netRules, runLayout, type NameList } from "./os-grants.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
@@ -97,8 +98,12 @@ function splitScriptArgs(args: string[]): [string[], string[]] {
   return i < 0 ? [args, []] : [args.slice(0, i), args.slice(i + 1)];
 }
 
-/** `--check`: the type check of check.ts, its report as `stui check` prints it. */
-async function typeCheck(script: string): Promise<{ ok: boolean; report: string }> {
+/**
+ * `--check`: the type check of check.ts, its report as `stui check` prints it. With a limit
+ * (--timeout) it runs in a child process that the limit can stop (check-within.ts).
+ */
+async function typeCheck(script: string, limitMs?: number): Promise<TypeCheckOutcome> {
+  if (limitMs !== undefined) return (await import("./check-within.js")).checkWithin(script, limitMs);
   const { checkScripts, checkSummary } = await import("./check.js");
   const result = await checkScripts([script]);
   return { ok: result.diagnostics.length === 0, report: [result.text.trimEnd(), checkSummary(result)].filter(Boolean).join("\n") };

@@ -49,9 +49,10 @@ export interface RunOptions {
   cwd?: string | undefined;
   /**
    * Type-check the script first (--check): `ok: false` ends the run with exit 1, before anything
-   * runs. Counted against --timeout (it cannot be interrupted; it is checked when it returns).
+   * runs. Counted against --timeout: it is given what is left of it (`limitMs`), and `timedOut`
+   * ends the run with 124.
    */
-  typeCheck?: ((script: string) => Promise<{ ok: boolean; report: string }>) | undefined;
+  typeCheck?: ((script: string, limitMs?: number) => Promise<{ ok: boolean; report: string; timedOut?: boolean }>) | undefined;
   /** --allow-env / --deny-env: the variables granted are resolved against this environment (default process.env). */
   env?: { allow: NameList; deny: NameList; from?: NodeJS.ProcessEnv } | undefined;
   /** --allow-net / --deny-net: destinations the host's proxy lets the script reach. */

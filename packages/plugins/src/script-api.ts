@@ -124,11 +124,11 @@ export function isStuiErrorCode(code: unknown): code is StuiErrorCode {
 export class StuiError extends Error {
   override readonly name = "StuiError";
   readonly code: StuiErrorCode;
-  /** The protocol error kind for EREMOTE (e.g. `syntaxError`, `permissionDenied`). */
-  readonly kind: string | undefined;
+  /** The protocol error kind for EREMOTE (e.g. `syntaxError`, `permissionDenied`): one of the schema's. */
+  readonly kind: ErrorKind | undefined;
   /** The protocol error data for EREMOTE. */
   readonly data: unknown;
-  constructor(code: StuiErrorCode, message: string, kind?: string, data?: unknown, options?: { cause?: unknown }) {
+  constructor(code: StuiErrorCode, message: string, kind?: ErrorKind, data?: unknown, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.kind = kind;

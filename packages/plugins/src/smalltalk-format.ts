@@ -10,6 +10,12 @@ export interface RemoteError {
   data?: unknown;
 }
 
+/** What the evaluation wrote to the Transcript (protocol 1.2's `output`), without its last newline; "" when nothing. */
+export function formatOutput(result: EvaluateResult): string {
+  if (!result.output) return "";
+  return `${result.output.text.replace(/\r?\n$/, "")}${result.output.truncated ? " …(output truncated)" : ""}`;
+}
+
 export function formatValue(result: EvaluateResult): string {
   const v = result.value;
   return `${v.printString}${v.truncated ? " …(truncated)" : ""}  "${v.className}"`;

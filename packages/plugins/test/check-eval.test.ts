@@ -1,7 +1,8 @@
 // `stui check`, `stui run --check`, `stui eval` and `stui run -` as a user runs them, against
 // the real test server (scripted handlers: test doubles) where a server is needed.
 
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLIENT_VERSIONS } from "@stui/client/protocol";
 import { startTestServer, type TestServer } from "@stui/testkit";
@@ -83,6 +84,23 @@ describe("stui check", () => {
     expect(r.code).toBe(EXIT.ok);
   });
 
+  it("StuiError's kind is the schema's union: a misspelt kind is a type error, a real one narrows data", async () => {
+    const file = script(
+      [
+        `import { isStuiError } from "@stui/plugins";`,
+        `try { await stui.session.evaluate("1/0"); } catch (e) {`,
+        `  if (isStuiError(e, "EREMOTE") && e.kind === "evaluationError") console.log(e.data.exceptionClass);`,
+        `  if (isStuiError(e) && e.kind === "evaluationEror") console.log("never");`,
+        `}`,
+      ].join("\n"),
+    );
+    const r = await stui(["check", "--json", file]);
+    const json = JSON.parse(r.stdout) as { ok: boolean; diagnostics: { line: number; code: number }[] };
+    // Only the misspelling (line 4: TS2367, no overlap); line 3 type-checks without a cast.
+    expect(json.diagnostics.map((d) => [d.line, d.code])).toEqual([[4, 2367]]);
+    expect(r.code).toBe(EXIT.scriptError);
+  });
+
   it("--json: ok, files, diagnostics with file, line, column, code, message", async () => {
     const file = script(TYPE_ERROR);
     const r = await stui(["check", "--json", file]);
@@ -99,6 +117,36 @@ describe("stui check", () => {
     expect(r.stdout).not.toContain("RAN");
     expect(server.requestCount).toBe(before);
   });
+
+  // The script is a FIFO nobody writes to: reading it blocks, so its type check never ends by
+  // itself. A check in the host's own process (synchronous TypeScript) held the command until
+  // the test wrote to the FIFO; the limit must stop it instead, and leave no reader behind.
+  it.skipIf(process.platform === "win32")("stui run --check --timeout: a type check that does not end is stopped at the limit (exit 124), nothing runs, no checker is left", async () => {
+    const file = path.join(tempDir(), "blocked.ts");
+    execFileSync("mkfifo", [file]);
+    const noReader = (): boolean => {
+      try {
+        closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+        return false;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "ENXIO";
+      }
+    };
+    // The safety net: after 30 s, let a blocked reader go (EOF), so nothing hangs on.
+    let released = false;
+    const net = setTimeout(() => (released = true, noReader()), 30_000);
+    const before = server.requestCount;
+    try {
+      const r = await stui(["run", file, "--allow-all", "--check", "--timeout", "1s"], { env });
+      expect(released, "the command ended only when the FIFO was written to").toBe(false);
+      expect(r.code).toBe(EXIT.timeout);
+      expect(r.stderr).toContain("the type check took longer than 1s; it was stopped and nothing ran");
+      expect(noReader()).toBe(true);
+      expect(server.requestCount).toBe(before);
+    } finally {
+      clearTimeout(net);
+    }
+  }, 60_000);
 
   it("stui run --check runs a script that type-checks", async () => {
     const r = await stui(["run", "--check", "examples/hello.ts", "--allow-read", "--allow-eval"], { env });
@@ -119,6 +167,20 @@ describe("stui eval", () => {
     const r = await stui(["eval", "--json", "3 @ 4"], { env });
     expect(r.code).toBe(EXIT.ok);
     expect(JSON.parse(r.stdout)).toEqual({ ok: true, value: { printString: "(3@4)", className: "Point", truncated: false }, durationMs: 0 });
+  });
+
+  it("what the evaluation wrote to the Transcript (evaluate's output, 1.2) is shown by eval and the REPL, and reaches scripts", async () => {
+    const code = "Transcript show: 'hello'; cr. 3 + 4";
+    const plain = await stui(["eval", code], { env });
+    expect(plain).toMatchObject({ code: EXIT.ok, stdout: "hello\n7\n" });
+    const json = JSON.parse((await stui(["eval", "--json", code], { env })).stdout) as unknown;
+    expect(json).toEqual({ ok: true, value: { printString: "7", className: "SmallInteger", truncated: false }, durationMs: 0, output: { text: "hello\n", truncated: false } });
+    // Nothing written, nothing shown (the control).
+    expect((await stui(["eval", "3 + 4"], { env })).stdout).toBe("7\n");
+    const repl = await stui(["repl"], { env, input: `${code}\n` });
+    expect(repl.stdout).toContain('hello\n7  "SmallInteger"');
+    const run = await stui(["run", "-", "--allow-read", "--allow-eval"], { env, input: `const r = await stui.session.evaluate(${JSON.stringify(code)});\nconsole.log(JSON.stringify(r.output));\n` });
+    expect(run.stdout).toBe('{"text":"hello\\n","truncated":false}\n');
   });
 
   it("an evaluation error: the exception and its frames on stderr, exit 1; --json carries the error's data", async () => {

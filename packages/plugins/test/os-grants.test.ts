@@ -27,7 +27,9 @@ const listen = async <S extends Server | HttpServer | HttpsServer | TlsServer>(s
 };
 const http = createHttpServer((_, res) => res.end("hello over http"));
 const https = createHttpsServer({ key, cert }, (_, res) => res.end("hello over https"));
-const echo = createServer((s) => s.once("data", () => s.end("pong over tcp")));
+/** Connections the echo listener accepted: one refused by the sandbox must not move it. */
+let echoed = 0;
+const echo = createServer((s) => (echoed++, s.once("data", () => s.end("pong over tcp"))));
 const tls = createTlsServer({ key, cert }, (s) => s.once("data", () => s.end("pong over tls")));
 const ports = { http: 0, https: 0, echo: 0, tls: 0 };
 
@@ -80,10 +82,14 @@ describe("--allow-net", () => {
     expect(r.stderr).toContain(`--deny-net refuses 127.0.0.1:${ports.echo}`);
   });
 
-  it("without the grant, the network stays closed (the stubs say so; the namespace is empty)", async () => {
-    const r = await stui(["run", daily("net.ts"), "--", "net", `127.0.0.1:${ports.echo}`], { env });
-    expect(r.code).toBe(EXIT.scriptError);
-    expect(r.stderr).toContain("is not allowed in a stui script");
+  it("without the grant, the network stays closed (the stubs say so, naming the flag; the namespace is empty)", async () => {
+    const before = echoed;
+    for (const [mode, target, what] of [["net", `127.0.0.1:${ports.echo}`, "node:net connect"], ["fetch", `http://127.0.0.1:${ports.http}/`, "The global fetch"]] as const) {
+      const r = await stui(["run", daily("net.ts"), "--", mode, target], { env });
+      expect(r.code, mode).toBe(EXIT.scriptError);
+      expect(r.stderr).toContain(`${what} is not allowed in a stui script without --allow-net: run again with --allow-net=<host>:<port>`);
+    }
+    expect(echoed).toBe(before);
   });
 });
 

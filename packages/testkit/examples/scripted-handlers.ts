@@ -29,6 +29,8 @@ interface Scripted {
   assigns?: string;
   /** A variable the expression reads, and what it answers given that variable. */
   reads?: { name: string; answer: (v: Plain) => Plain };
+  /** What the expression "writes to the Transcript" (evaluate's `output`, protocol 1.2). */
+  output?: string;
 }
 
 const int = (n: number): Plain => ({ printString: String(n), className: "SmallInteger", truncated: false });
@@ -39,6 +41,7 @@ export const SCRIPT: Readonly<Record<string, Scripted>> = {
   "x := 3 + 4": { value: int(7), assigns: "x" },
   "total := 3 + 4": { value: int(7), assigns: "total" },
   "total * 2": { reads: { name: "total", answer: (v) => int(Number(v.printString) * 2) } },
+  "Transcript show: 'hello'; cr. 3 + 4": { value: int(7), output: "hello\n" },
   "3 @ 4": { value: { printString: "(3@4)", className: "Point", truncated: false } },
   "Smalltalk version": { value: { printString: "'Pharo12.0.0 (scripted test double)'", className: "ByteString", truncated: false } },
   "1/0": {
@@ -134,7 +137,8 @@ export const handlers: TestHandlers = withScriptedCommands({
     if (assigns && session) session.setVariable(assigns, value);
     if (params.keepHandle && session) value = session.keepHandle(value);
     const historyIndex = session?.recordHistory({ code: params.code, ok: true, printString: value.printString, className: value.className });
-    return { value, durationMs: 0, ...(historyIndex !== undefined ? { historyIndex } : {}) };
+    const output = SCRIPT[params.code]?.output;
+    return { value, durationMs: 0, ...(historyIndex !== undefined ? { historyIndex } : {}), ...(output !== undefined ? { output: { text: output, truncated: false } } : {}) };
   },
 
   inspect(params, context) {

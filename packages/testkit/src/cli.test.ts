@@ -9,6 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientPool, envelope, expectError, expectResult } from "../../../test/helpers/index.js";
+import { COMMAND_NAMES } from "@stui/client/protocol";
 import { HELP, main } from "./cli.js";
 
 const BIN = fileURLToPath(new URL("../bin/stui-test-server.js", import.meta.url));
@@ -50,7 +51,11 @@ describe("stui-test-server", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(HELP);
     expect(run.stdout).toContain("It is NOT a Smalltalk image");
-    expect(run.stdout).toContain('answers internalError "no Smalltalk image');
+    expect(run.stdout.replace(/\s+/g, " ")).toContain('answers internalError "no Smalltalk image');
+    // The commands it says need a handler are exactly the schema's Smalltalk commands (1.2's too).
+    const listed = /Every Smalltalk command\s+\(([^)]*)\)/.exec(run.stdout)?.[1]?.split(/,\s+/);
+    expect(listed).toEqual(COMMAND_NAMES.filter((m) => m !== "ping" && !m.startsWith("session.") && m !== "evaluate.cancel"));
+    expect(listed).toContain("tests.run");
     for (const option of ["--endpoint", "--handlers", "--name", "--no-auth", "--help"]) expect(run.stdout).toContain(option);
     expect(run.stdout).toContain("authorized_keys");
     expect(run.stdout).toContain("default tcp://127.0.0.1:5555");

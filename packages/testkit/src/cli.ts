@@ -5,6 +5,22 @@ import { stuiHome } from "@stui/client/keys";
 import { COMMAND_NAMES, isCommandName } from "@stui/client/protocol";
 import { startTestServer, type TestHandlers } from "./test-server.js";
 
+/**
+ * The commands a Smalltalk image answers (the schema's, but ping, session.* and evaluate.cancel,
+ * which this server answers itself), wrapped for the help text.
+ */
+export const SMALLTALK_COMMANDS = COMMAND_NAMES.filter((m) => m !== "ping" && !m.startsWith("session.") && m !== "evaluate.cancel");
+
+function wrapped(words: readonly string[], width = 90): string {
+  const lines: string[] = [""];
+  for (const w of words) {
+    const line = lines[lines.length - 1]!;
+    if (line && line.length + 1 + w.length > width) lines.push(w);
+    else lines[lines.length - 1] = line ? `${line} ${w}` : w;
+  }
+  return lines.join("\n");
+}
+
 export const HELP = `Usage: stui-test-server [options]
 
 Starts the STUI reference test server (@stui/testkit) on a ZeroMQ ROUTER socket and serves
@@ -12,9 +28,8 @@ until SIGINT or SIGTERM.
 
 It is NOT a Smalltalk image. The protocol tier is real: envelope and params validation, size
 limit, protocol versions, sessions (create/restore/close/list, idle expiry), ping and the reply
-cache. Every Smalltalk command (evaluate, inspect, handles.release, classes.list, class.browse,
-method.get, method.compile, system.info, debug) answers internalError "no Smalltalk image behind
-this test server" unless a handlers module scripts it.
+cache, and evaluate.cancel of requests that are running. Every Smalltalk command
+${wrapped(`(${SMALLTALK_COMMANDS.join(", ")}) answers internalError "no Smalltalk image behind this test server" unless a handlers module scripts it.`.split(" "))}
 
 Options:
   --endpoint <endpoint>  where to bind (default tcp://127.0.0.1:5555; tcp://127.0.0.1:* picks a

@@ -46,6 +46,6 @@ describe("examples/scripted-handlers", () => {
   });
 
   it("scripts only a handful of expressions", () => {
-    expect(Object.keys(SCRIPT)).toEqual(["3 + 4", "x := 3 + 4", "total := 3 + 4", "total * 2", "3 @ 4", "Smalltalk version", "1/0", "1 to: 3 do: [:i | i printString"]);
+    expect(Object.keys(SCRIPT)).toEqual(["3 + 4", "x := 3 + 4", "total := 3 + 4", "total * 2", "Transcript show: 'hello'; cr. 3 + 4", "3 @ 4", "Smalltalk version", "1/0", "1 to: 3 do: [:i | i printString"]);
   });
 });

@@ -15,17 +15,20 @@ import { Tunnel, destinationOf } from "./net-tunnel.js";
 
 const require = createRequire(import.meta.url);
 
-function refuse(what: string): never {
-  const e = new Error(`${what} is not allowed in a stui script: the sandbox reaches Pharo only through the host`) as Error & { code: string };
+function refuse(what: string, why = ": the sandbox reaches Pharo only through the host"): never {
+  const e = new Error(`${what} is not allowed in a stui script${why}`) as Error & { code: string };
   e.code = "ERR_ACCESS_DENIED";
   throw e;
 }
 
-function stub(target: Record<string, unknown>, name: string, what: string): void {
+/** Why an outgoing connection is refused when the run has no --allow-net: the flag that would let it through. */
+const WITHOUT_NET = " without --allow-net: run again with --allow-net=<host>:<port> to connect through the host (never to the STUI server)";
+
+function stub(target: Record<string, unknown>, name: string, what: string, why?: string): void {
   if (typeof target[name] !== "function") return;
   Object.defineProperty(target, name, {
     value: function refused() {
-      refuse(what);
+      refuse(what, why);
     },
     writable: false,
     configurable: false,
@@ -92,7 +95,7 @@ function lockNetwork(netSocket: string | undefined): void {
     require("node:https");
     replace(http.Agent.prototype, "createConnection", through.net);
   } else {
-    for (const name of ["connect", "createConnection"]) stub(net, name, `node:net ${name}`);
+    for (const name of ["connect", "createConnection"]) stub(net, name, `node:net ${name}`, WITHOUT_NET);
   }
   // Internals that make listening handles without listen() (test/security found _listen2).
   stub(net.Server.prototype, "_listen2", "Listening on a network port (node:net internals)");
@@ -118,17 +121,17 @@ function lockNetwork(netSocket: string | undefined): void {
   }
   for (const mod of ["node:http", "node:https"]) {
     const m = require(mod) as Record<string, unknown>;
-    for (const name of netSocket ? ["createServer"] : ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`);
+    for (const name of netSocket ? ["createServer"] : ["request", "get", "createServer"]) stub(m, name, `${mod} ${name}`, name === "createServer" ? undefined : WITHOUT_NET);
   }
   const http2 = require("node:http2") as Record<string, unknown>;
   for (const name of ["connect", "createServer", "createSecureServer"]) stub(http2, name, `node:http2 ${name}`);
-  for (const name of netSocket ? ["createServer"] : ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`);
+  for (const name of netSocket ? ["createServer"] : ["connect", "createServer"]) stub(tls, name, `node:tls ${name}`, name === "connect" ? WITHOUT_NET : undefined);
 
   for (const name of netSocket ? [] : ["fetch", "WebSocket", "EventSource"]) {
     if (name in globalThis) {
       Object.defineProperty(globalThis, name, {
         get() {
-          return refuse(`The global ${name}`);
+          return refuse(`The global ${name}`, WITHOUT_NET);
         },
         configurable: false,
       });
