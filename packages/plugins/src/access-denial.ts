@@ -34,6 +34,8 @@ export interface Granted {
   cwd: string | undefined;
   /** Destinations (host:port) the host's network proxy refused in this run. */
   netDenied?: ReadonlySet<string>;
+  /** Whether --allow-net was given: without it, every outgoing connection is refused. */
+  netGranted?: boolean;
 }
 
 export function accessDenial(error: SerializedError, grants: Granted): AccessDenial | undefined {
@@ -65,7 +67,9 @@ export function accessDenial(error: SerializedError, grants: Granted): AccessDen
       return { grant: "run", resource, message: `permission denied: ${resource} is not among the granted commands (${grants.run.commands.map((c) => c.name).join(", ")}): run again with --allow-run=${[...grants.run.commands.map((c) => c.name), resource].join(",")}` };
     }
     case "Net":
-      // Only what the host's own proxy refused: the host saw it.
+      // Without --allow-net no connection is granted, so a refusal is what the grants imply;
+      // with it, only what the host's own proxy refused (the host saw it).
+      if (grants.netGranted === false) return { grant: "net", resource, message: `permission denied: ${e.message}` };
       if (!grants.netDenied?.has(resource)) return undefined;
       return { grant: "net", resource, message: e.message };
     default:

@@ -63,6 +63,7 @@ describe("help tells the truth", () => {
 describe("usage errors exit 2", () => {
   it.each([
     [["frobnicate"], 'unknown command "frobnicate"'],
+    [["--bogus"], "unknown option --bogus"],
     [["run"], "missing the script to run"],
     [["run", "x.ts", "--allow-everything"], 'unknown option --allow-everything'],
     [["run", "x.ts", "--allow-al"], "unknown option --allow-al (did you mean --allow-all?)"],

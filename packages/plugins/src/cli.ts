@@ -100,7 +100,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
     default: {
       const known = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-      if (!known) return usage("stui", `unknown command "${command}"`, io.err);
+      if (!known) return usage("stui", command.startsWith("-") ? `unknown option ${command}` : `unknown command "${command}"`, io.err);
       return known.run(rest, io);
     }
   }

@@ -73,7 +73,7 @@ function parseKeysArgs(args: string[]): { json: boolean; help: boolean; position
     else if (arg === "--") optionsEnded = true;
     else if (arg === "--json") parsed.json = true;
     else if (arg === "--help" || arg === "-h") parsed.help = true;
-    else return `unknown option '${arg}'`;
+    else return `unknown option ${arg}`;
   }
   return parsed;
 }

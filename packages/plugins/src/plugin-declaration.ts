@@ -108,7 +108,9 @@ export function readDeclaration(source: string, file: string): StaticDeclaration
     ast = parse(source, { sourceType: "module", sourceFilename: file, plugins: ["typescript", "importAttributes", "topLevelAwait", "explicitResourceManagement"], errorRecovery: false }) as unknown as { program: { body: Node[] } };
   } catch (error) {
     const loc = (error as { loc?: { line: number; column: number } }).loc;
-    return { kind: "unreadable", error: `does not parse: ${(error as Error).message}`, ...(loc ? { line: loc.line, column: loc.column + 1 } : {}) };
+    // The parser's message ends in its own 0-based "(line:column)"; the location is given 1-based beside it.
+    const message = (error as Error).message.replace(/\s*\(\d+:\d+\)$/, "");
+    return { kind: "unreadable", error: `does not parse: ${message}`, ...(loc ? { line: loc.line, column: loc.column + 1 } : {}) };
   }
   const body = ast.program.body;
   // Local names bound to @stui/plugins' definePlugin.

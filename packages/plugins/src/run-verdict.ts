@@ -42,7 +42,7 @@ export function verdict(run: Run, o: Observed): RunSummary {
       return finish("unreachable");
     }
     const netDenied = new Set((run.net?.events ?? []).filter((e) => e.denied).map((e) => `${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`));
-    const refused = accessDenial(reported, { read: run.read, write: run.write, run: run.options.run, cwd: run.sandboxCwd, netDenied });
+    const refused = accessDenial(reported, { read: run.read, write: run.write, run: run.options.run, cwd: run.sandboxCwd, netDenied, netGranted: run.net !== undefined });
     if (refused) {
       log(`stui: ${refused.message}`);
       summary.denied.push({ method: refused.grant, permission: refused.grant, reason: "not-granted", message: refused.message, ...(refused.resource ? { resource: refused.resource } : {}) });

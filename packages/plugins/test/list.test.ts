@@ -83,7 +83,7 @@ describe("stui list", () => {
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toMatch(/^good\s+read\s+does a thing$/m);
     expect(r.stdout).toContain("1 file is not a plugin stui can run:");
-    expect(r.stdout).toMatch(/^ {2}tools\/broken\.ts:3:18: does not parse: Unexpected token, expected "," \(3:17\)$/m);
+    expect(r.stdout).toMatch(/^ {2}tools\/broken\.ts:3:18: does not parse: Unexpected token, expected ","$/m); // one location, 1-based (the parser's own 0-based "(3:17)" is dropped)
     expect(r.stdout).toContain('      name: "broken" description: "a comma is missing",\n' + " ".repeat(6 + 17) + "^");
     const json = JSON.parse((await stui(["list", "--json"], { cwd: dir, env: { ...env, STUI_PLUGIN_PATH: "" } })).stdout) as Listed;
     expect(json.plugins.find((p) => String(p.file).endsWith("broken.ts"))).toMatchObject({ line: 3, column: 18 });

@@ -82,12 +82,13 @@ describe("--allow-net", () => {
     expect(r.stderr).toContain(`--deny-net refuses 127.0.0.1:${ports.echo}`);
   });
 
-  it("without the grant, the network stays closed (the stubs say so, naming the flag; the namespace is empty)", async () => {
+  it("without the grant, the network stays closed: a permission denial (exit 3) naming the flag; the listener hears nothing", async () => {
     const before = echoed;
     for (const [mode, target, what] of [["net", `127.0.0.1:${ports.echo}`, "node:net connect"], ["fetch", `http://127.0.0.1:${ports.http}/`, "The global fetch"]] as const) {
-      const r = await stui(["run", daily("net.ts"), "--", mode, target], { env });
-      expect(r.code, mode).toBe(EXIT.scriptError);
-      expect(r.stderr).toContain(`${what} is not allowed in a stui script without --allow-net: run again with --allow-net=<host>:<port>`);
+      const r = await stui(["run", daily("net.ts"), "--json", "--", mode, target], { env });
+      expect(r.code, mode).toBe(EXIT.permissionDenied);
+      expect(r.stderr).toContain(`permission denied: ${what} is not allowed in a stui script without --allow-net: run again with --allow-net=<host>:<port>`);
+      expect(JSON.parse(r.stdout).denied).toContainEqual(expect.objectContaining({ permission: "net", resource: what }));
     }
     expect(echoed).toBe(before);
   });

@@ -16,8 +16,11 @@ import { Tunnel, destinationOf } from "./net-tunnel.js";
 const require = createRequire(import.meta.url);
 
 function refuse(what: string, why = ": the sandbox reaches Pharo only through the host"): never {
-  const e = new Error(`${what} is not allowed in a stui script${why}`) as Error & { code: string };
+  const e = new Error(`${what} is not allowed in a stui script${why}`) as Error & { code: string; permission?: string; resource?: string };
   e.code = "ERR_ACCESS_DENIED";
+  // An outgoing connection refused for want of --allow-net says so the way Node's permission
+  // model does (permission, resource), so that the host can report it as a permission denial.
+  if (why === WITHOUT_NET) Object.assign(e, { permission: "Net", resource: what });
   throw e;
 }
 
