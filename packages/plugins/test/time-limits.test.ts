@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from "@stui/testkit";
 import { ProtocolError } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/exit-codes.js";
-import { stui } from "./cli-helpers.js";
+import { hostNotes, stui } from "./cli-helpers.js";
 import { FIXTURES } from "./helpers.js";
 
 const daily = (name: string): string => path.join(FIXTURES, "daily", name);
@@ -72,7 +72,7 @@ describe("concurrent calls", () => {
     barrier = new Promise<void>((resolve) => (openBarrier = resolve));
     const compiles = server.callsOf("method.compile").length;
     const r = await stui(["run", daily("concurrent.ts"), "--allow-read", "--allow-eval", "--", String(BARRIER), "5"], { env });
-    expect(r.stderr).not.toContain("only");
+    expect(hostNotes(r.stderr)).not.toContain("only");
     expect(r.code).toBe(EXIT.ok);
     expect(r.stdout).toContain(`EVALUATED ${BARRIER} REFUSED 5`);
     expect(maxInFlight).toBe(BARRIER);
