@@ -4,12 +4,17 @@
 // request count must not move. The server here runs without authentication, so the sandbox is
 // the only boundary; the control shows the same script does reach it without isolation.
 
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_ENTRIES } from "../../packages/plugins/src/grant-contents.js";
 import { ISOLATION_PREFERENCES, detectIsolation, type IsolationPreference } from "../../packages/plugins/src/isolation.js";
+import { NONE, nameList, netRules, runLayout } from "../../packages/plugins/src/os-grants.js";
 import { seccompFilter } from "../../packages/plugins/src/seccomp.js";
-import { OS_ALONE, hostile, results, runHostile, tempDir } from "./harness.js";
+import { OS_ALONE, hostile, results, runHostile, tempDir, until } from "./harness.js";
 
 const LEVELS = (ISOLATION_PREFERENCES.filter((p) => p !== "auto") as IsolationPreference[]).flatMap((preference) => {
   try {
@@ -81,4 +86,50 @@ describe("unix sockets inside a grant", () => {
     expect(results(r.stdout).zmtp).toMatch(/^OPEN server answered/);
     expect(server!.requestCount).toBeGreaterThan(0);
   });
+});
+
+/** A unix stream listener on the host that counts what arrives. */
+async function streamListener(file: string): Promise<{ server: Server; heard: string[] }> {
+  const heard: string[] = [];
+  const server = createServer((s) => s.on("data", (d) => heard.push(String(d))));
+  await new Promise<void>((resolve) => server.listen(file, resolve));
+  return { server, heard };
+}
+
+// Red team 2, finding 5: past the walk's 10,000 entries a socket went unchecked at "full", and with
+// --allow-net the seccomp filter lets socket(AF_UNIX) through (the proxy is reached over one): a
+// granted python3 connected to three sockets there before the start. Now the grant is refused.
+describe.skipIf(!FULL_HERE || !existsSync("/usr/bin/python3"))("a socket past the grant check's cap", () => {
+  const bigGrant = (): string => {
+    const dir = tempDir("stui-sec-big-");
+    for (let i = 0; i <= MAX_ENTRIES; i++) writeFileSync(path.join(dir, `f${i}`), "");
+    return dir;
+  };
+  const CONNECT = "import socket, sys\ns = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'from-sandbox')";
+
+  it("[isolation: full] with --allow-net and a granted python3, a grant of more than 10,000 entries holding a socket is refused; the listener hears nothing", async () => {
+    const big = bigGrant();
+    const holder = tempDir("stui-sec-sock-");
+    mkdirSync(path.join(holder, "run"));
+    const socket = path.join(holder, "run", "agent.sock");
+    const { server: listener, heard } = await streamListener(socket);
+    try {
+      // The control: the connector works, outside the sandbox.
+      execFileSync("/usr/bin/python3", ["-c", CONNECT, socket]);
+      await until(() => heard.length === 1, "the control's message");
+      await expect(
+        runHostile(hostile("python-sockets.ts"), {
+          isolation: "bubblewrap",
+          fsRead: [big, holder],
+          net: netRules(nameList(["example.invalid:1"]), NONE),
+          run: runLayout(nameList(["/usr/bin/python3"]), NONE),
+          args: ["/usr/bin/python3", "connect", socket],
+        }),
+      ).rejects.toThrow(/too many entries to check \(over 10000 in all grants\)\. With --allow-net/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual(["from-sandbox"]);
+    } finally {
+      await new Promise((r) => listener.close(r));
+    }
+  }, 60_000);
 });
