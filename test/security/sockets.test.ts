@@ -4,7 +4,7 @@
 // request count must not move. The server here runs without authentication, so the sandbox is
 // the only boundary; the control shows the same script does reach it without isolation.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -132,4 +132,64 @@ describe.skipIf(!FULL_HERE || !existsSync("/usr/bin/python3"))("a socket past th
       await new Promise((r) => listener.close(r));
     }
   }, 60_000);
+});
+
+/** A unix datagram socket bound on the host by python3 (Node's dgram has none): it prints what arrives. */
+function datagramListener(file: string): { heard: () => string; ready: Promise<void>; stop: () => void } {
+  let out = "";
+  const child = spawn("/usr/bin/python3", ["-u", "-c", "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); print('BOUND')\nwhile True: print('GOT', s.recv(100))", file], { stdio: ["ignore", "pipe", "inherit"] });
+  child.stdout.on("data", (d) => (out += String(d)));
+  return { heard: () => out.replace("BOUND\n", ""), ready: until(() => out.includes("BOUND"), "the datagram listener"), stop: () => void child.kill("SIGKILL") };
+}
+
+// Red team 2, finding 6: the filter refused socket(AF_UNIX) only, so a datagram socketpair could
+// sendto() a unix datagram socket that appeared in a grant after the start (syslog's /dev/log,
+// $NOTIFY_SOCKET, journald are such sockets), and vsock and netlink sockets could be made. The
+// filter is now an allow-list; observed from outside: the host's datagram socket hears nothing.
+describe.skipIf(NO_LATE_CASE !== undefined || !existsSync("/usr/bin/python3"))(`the seccomp filter's socket allow-list${NO_LATE_CASE ? ` (skipped: ${NO_LATE_CASE})` : ""}`, () => {
+  for (const [config, layers] of [["every layer on", undefined], ["OS layer alone", OS_ALONE]] as const) {
+    it(`[isolation: full, ${config}] a unix datagram socket that appears in a grant during the run gets nothing, through socketpair() or socket(); vsock, packet and non-route netlink sockets cannot be made; stream pairs and AF_INET can`, async () => {
+      const dir = tempDir("stui-sec-dgram-");
+      const target = path.join(dir, "late.sock");
+      let listener: ReturnType<typeof datagramListener> | undefined;
+      try {
+        const waited = await runHostile(hostile("python-sockets.ts"), {
+          isolation: "bubblewrap",
+          fsRead: [dir],
+          run: runLayout(nameList(["/usr/bin/python3"]), NONE),
+          args: ["/usr/bin/python3", "WAIT", target, target],
+          testLayers: layers,
+          onStdout: (text) => {
+            if (text.includes("WAITING")) listener ??= datagramListener(target);
+          },
+        });
+        const seen = results(waited.stdout);
+        expect(seen.appeared).toBe("OPEN yes"); // the socket was there for the sandbox to find
+        expect(seen[`pair-sendto ${target}`]).toBe("EPERM");
+        expect(seen[`dgram-sendto ${target}`]).toBe("EPERM");
+        await listener!.ready;
+        // The control: the same send from outside the sandbox arrives, so silence means refused.
+        execFileSync("/usr/bin/python3", ["-c", "import socket, sys\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM); a.sendto(b'control', sys.argv[1])", target]);
+        await until(() => listener!.heard().includes("control"), "the control datagram");
+        expect(listener!.heard()).not.toContain("from-sandbox");
+
+        const families = results((await runHostile(hostile("python-sockets.ts"), { isolation: "bubblewrap", run: runLayout(nameList(["/usr/bin/python3"]), NONE), args: ["/usr/bin/python3", "families"], testLayers: layers })).stdout);
+        expect(families).toEqual({
+          AF_VSOCK: "EPERM",
+          "AF_NETLINK route": "OPEN made",
+          "AF_NETLINK uevent": "EPERM",
+          "AF_NETLINK audit": "EPERM",
+          AF_PACKET: "EPERM",
+          AF_UNIX: "EPERM",
+          "AF_UNIX seqpacket pair": "EPERM",
+          "AF_UNIX dgram pair": "EPERM",
+          AF_INET: "OPEN made",
+          AF_INET6: "OPEN made",
+          "AF_UNIX stream pair": "OPEN made",
+        });
+      } finally {
+        listener?.stop();
+      }
+    }, 60_000);
+  }
 });
