@@ -54,6 +54,26 @@ describe("symlinks in grants", () => {
   });
 });
 
+describe("entries that vanish or cannot be read (red team 2, finding 7)", () => {
+  it("an entry deleted during the walk is skipped: /proc/self/fd lists the folder's own descriptor, closed before it is looked at", () => {
+    // Below full every fd link leads out of the grant: a GrantError about a link, never a raw ENOENT.
+    expect(() => checkGrantContents([g("/proc/self/fd")], [], "full", false)).not.toThrow();
+    expect(() => checkGrantContents([g("/proc/self/fd")], [], "partial", false)).toThrow(GrantError);
+  });
+
+  it("an entry that cannot be read is a GrantError naming it, not a crash", () => {
+    let thrown: unknown;
+    try {
+      checkGrantContents([g("/proc/1")], [], "partial", false);
+    } catch (error) {
+      thrown = error;
+    }
+    // /proc/1/cwd: EACCES for another user's process (or in a container); a link out of the grant otherwise.
+    expect(thrown).toBeInstanceOf(GrantError);
+    expect(String((thrown as Error).message)).toMatch(/--allow-fs-read \/proc\/1: (cannot check \/proc\/1\/\S+ \(EACCES\)|\/proc\/1\/\S+ is a symlink)/);
+  });
+});
+
 describe("sockets in grants", () => {
   it("a unix socket anywhere in a grant is refused at every level", async () => {
     const grant = dir();

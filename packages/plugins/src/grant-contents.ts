@@ -15,7 +15,9 @@
 // sockets (no --allow-net; red team 2, finding 5: with --allow-net the filter lets socket(AF_UNIX)
 // through for the proxy, and a socket past the cap was reached).
 // It sees the folder as it is at the start: a socket or link made later, by another process, is
-// not seen (the README says so).
+// not seen (the README says so). An entry that vanishes while it is walked (a folder being
+// emptied, /proc's fd entries) is skipped; one that cannot be read is refused by name, never a
+// crash (red team 2, finding 7).
 
 import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
@@ -26,6 +28,14 @@ import { seccompFilter } from "./seccomp.js";
 export const MAX_ENTRIES = 10_000;
 
 const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+const gone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === "ENOENT";
+
+/** The GrantError for an entry the walk cannot look at (EACCES, ELOOP, EIO …). */
+function unreadable(flag: Flag, grant: PathGrant, entry: string, error: unknown): GrantError {
+  const e = error as NodeJS.ErrnoException;
+  return new GrantError(`${flag} ${grant.given}: cannot check ${entry} (${e.code ?? e.message}); stui must see every entry of a grant for socketsand links that lead out. Grant a folder you can read`);
+}
 
 /** Where a link leads on the host: its target's real path, or (dangling) the real path of the nearest folder that exists, plus the rest. */
 function whereItLeads(link: string): string {
@@ -68,13 +78,25 @@ export function checkGrantContents(read: readonly PathGrant[], write: readonly P
       if (capIsSafe) return;
       throw new GrantError(`${flag} ${grant.given}: too many entries to check (over ${MAX_ENTRIES} in all grants). ${whyEveryEntry(level, netGranted)}`);
     }
-    const stat = lstatSync(entry);
+    let stat;
+    try {
+      stat = lstatSync(entry);
+    } catch (error) {
+      if (gone(error)) return; // deleted meanwhile: nothing left to reach
+      throw unreadable(flag, grant, entry, error);
+    }
     if (stat.isSocket()) {
       throw new GrantError(`${flag} ${grant.given}: ${entry} is a unix socket; a script could reach the program listening on it (a server's ipc:// endpoint, docker.sock, an ssh agent) past every check. Grant a folder without sockets`);
     }
     if (stat.isSymbolicLink()) {
       if (level === "full") return;
-      const target = whereItLeads(entry);
+      let target: string;
+      try {
+        target = whereItLeads(entry);
+      } catch (error) {
+        if (gone(error)) return;
+        throw unreadable(flag, grant, entry, error);
+      }
       if (within[flag].some((g) => inside(target, g))) return;
       throw new GrantError(`${flag} ${grant.given}: ${entry} is a symlink to ${target}, outside ${flag === "--allow-fs-write" ? "every write grant" : "every grant"}. At isolation level "${level}" a script would ${flag === "--allow-fs-write" ? "write" : "read"} through it (Node's permission model follows symlinks); remove the link, grant a folder without it, or use full isolation (bubblewrap)`);
     }
