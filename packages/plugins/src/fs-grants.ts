@@ -3,6 +3,9 @@
 // overlapping the STUI home (keys, history, bundle cache): a grant that contains the home, or
 // lies inside it, is refused, so no script can read the keys or poison the cache. A write grant
 // over stui's own code (host-code.ts) is refused too: the next stui command would run it unsandboxed.
+// So is a grant in or over the kernel's own file systems, /proc, /sys and /dev (red team 2, finding
+// 8: a read grant of /proc, mounted over the sandbox's own, showed every host process's command
+// line), as Deno asks --allow-all for them: the sandbox has a /proc and a /dev of its own.
 
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
@@ -24,6 +27,13 @@ export function realHome(home: string): string {
   }
 }
 
+/** Never granted, in them or over them: the host's processes, kernel and devices. */
+const KERNEL_DIRS: Record<string, string> = {
+  "/proc": "every process's command line, open files and memory maps",
+  "/sys": "the kernel's and the devices' state and settings",
+  "/dev": "the devices (disks, terminals, memory)",
+};
+
 export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs: readonly string[], home: string): PathGrant[] {
   const homeReal = realHome(home);
   const homeGiven = path.resolve(home);
@@ -41,6 +51,11 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
     for (const h of new Set([homeReal, homeGiven])) {
       if (inside(real, h) || inside(h, real) || inside(given, h) || inside(h, given)) {
         throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}overlaps the STUI home ${h} (keys, history, bundle cache), which a script may never ${flag === "--allow-fs-read" ? "read" : "write"}; grant a folder that neither contains it nor lies in it`);
+      }
+    }
+    for (const [kernel, holds] of Object.entries(KERNEL_DIRS)) {
+      if ([real, given].some((p) => inside(p, kernel) || inside(kernel, p))) {
+        throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}${inside(kernel, real) && real !== kernel ? "contains" : "is in"} ${kernel}, which holds ${holds} of the host; stui never grants it (the sandbox has its own /proc and /dev). Copy what the script needs into a folder and grant that`);
       }
     }
     const code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;

@@ -9,19 +9,33 @@
 //     read) through such a link lands outside the grant. Refused below "full"; at "full" a link
 //     resolves inside the sandbox's own filesystem, where only the grants exist.
 //
-// The walk uses lstat (never follows a link) and stops at MAX_ENTRIES entries over all grants:
-// below "full" a grant too big to check is refused; at "full" the rest is left to the OS layer.
+// The walk uses lstat (never follows a link) and looks at MAX_ENTRIES entries at most over all
+// grants. A grant too big to check is refused, unless the OS layer refuses both what the walk is
+// for: at "full" (a link resolves inside the sandbox) with a seccomp filter that refuses unix
+// sockets (no --allow-net; red team 2, finding 5: with --allow-net the filter lets socket(AF_UNIX)
+// through for the proxy, and a socket past the cap was reached).
 // It sees the folder as it is at the start: a socket or link made later, by another process, is
-// not seen (the README says so).
+// not seen (the README says so). An entry that vanishes while it is walked (a folder being
+// emptied, /proc's fd entries) is skipped; one that cannot be read is refused by name, never a
+// crash (red team 2, finding 7).
 
 import { lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { GrantError } from "./fs-grants.js";
 import type { IsolationLevel, PathGrant } from "./isolation.js";
+import { seccompFilter } from "./seccomp.js";
 
 export const MAX_ENTRIES = 10_000;
 
 const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+const gone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === "ENOENT";
+
+/** The GrantError for an entry the walk cannot look at (EACCES, ELOOP, EIO …). */
+function unreadable(flag: Flag, grant: PathGrant, entry: string, error: unknown): GrantError {
+  const e = error as NodeJS.ErrnoException;
+  return new GrantError(`${flag} ${grant.given}: cannot check ${entry} (${e.code ?? e.message}); stui must see every entry of a grant for socketsand links that lead out. Grant a folder you can read`);
+}
 
 /** Where a link leads on the host: its target's real path, or (dangling) the real path of the nearest folder that exists, plus the rest. */
 function whereItLeads(link: string): string {
@@ -40,24 +54,49 @@ function whereItLeads(link: string): string {
 
 type Flag = "--allow-fs-read" | "--allow-fs-write";
 
-/** Throws a GrantError naming the first socket, or link leading out, found in the grants. */
-export function checkGrantContents(read: readonly PathGrant[], write: readonly PathGrant[], level: IsolationLevel): void {
+/** Whether the OS layer alone keeps a script from a unix socket in a grant: "full", a seccomp filter for this machine, and no --allow-net (whose proxy needs socket(AF_UNIX)). */
+export function osRefusesUnixSockets(level: IsolationLevel, netGranted: boolean): boolean {
+  return level === "full" && !netGranted && seccompFilter() !== undefined;
+}
+
+/** Why a grant over the cap cannot be left unchecked at this level, for the error. */
+function whyEveryEntry(level: IsolationLevel, netGranted: boolean): string {
+  if (level !== "full") return `At isolation level "${level}" stui must check every entry for symlinks that lead out of the grants and for unix sockets; grant a smaller folder, or use full isolation (bubblewrap)`;
+  if (netGranted) return "With --allow-net the sandbox can open unix sockets (the network proxy is one), so stui must check every entry for a unix socket; grant a smaller folder, or run without --allow-net";
+  return `There is no seccomp filter for ${process.arch} to refuse unix sockets, so stui must check every entry for one; grant a smaller folder`;
+}
+
+/** Throws a GrantError naming the first socket, or link leading out, found in the grants (or saying the grants are too big to check). */
+export function checkGrantContents(read: readonly PathGrant[], write: readonly PathGrant[], level: IsolationLevel, netGranted: boolean): void {
+  const capIsSafe = osRefusesUnixSockets(level, netGranted);
   const paths = (grants: readonly PathGrant[]): string[] => grants.flatMap((g) => [g.real, g.given]);
   // A link in a read grant may lead into any grant; a link in a write grant only into a write grant.
   const within = { "--allow-fs-read": [...paths(read), ...paths(write)], "--allow-fs-write": paths(write) };
   let seen = 0;
   const visit = (flag: Flag, grant: PathGrant, entry: string): void => {
     if (++seen > MAX_ENTRIES) {
-      if (level === "full") return;
-      throw new GrantError(`${flag} ${grant.given}: too many entries to check (over ${MAX_ENTRIES} in all grants). At isolation level "${level}" stui must check every entry for symlinks that lead out of the grants; grant a smaller folder, or use full isolation (bubblewrap)`);
+      if (capIsSafe) return;
+      throw new GrantError(`${flag} ${grant.given}: too many entries to check (over ${MAX_ENTRIES} in all grants). ${whyEveryEntry(level, netGranted)}`);
     }
-    const stat = lstatSync(entry);
+    let stat;
+    try {
+      stat = lstatSync(entry);
+    } catch (error) {
+      if (gone(error)) return; // deleted meanwhile: nothing left to reach
+      throw unreadable(flag, grant, entry, error);
+    }
     if (stat.isSocket()) {
       throw new GrantError(`${flag} ${grant.given}: ${entry} is a unix socket; a script could reach the program listening on it (a server's ipc:// endpoint, docker.sock, an ssh agent) past every check. Grant a folder without sockets`);
     }
     if (stat.isSymbolicLink()) {
       if (level === "full") return;
-      const target = whereItLeads(entry);
+      let target: string;
+      try {
+        target = whereItLeads(entry);
+      } catch (error) {
+        if (gone(error)) return;
+        throw unreadable(flag, grant, entry, error);
+      }
       if (within[flag].some((g) => inside(target, g))) return;
       throw new GrantError(`${flag} ${grant.given}: ${entry} is a symlink to ${target}, outside ${flag === "--allow-fs-write" ? "every write grant" : "every grant"}. At isolation level "${level}" a script would ${flag === "--allow-fs-write" ? "write" : "read"} through it (Node's permission model follows symlinks); remove the link, grant a folder without it, or use full isolation (bubblewrap)`);
     }
@@ -69,7 +108,7 @@ export function checkGrantContents(read: readonly PathGrant[], write: readonly P
       return; // unreadable by the user: unreadable by the script too
     }
     for (const name of names) {
-      if (seen > MAX_ENTRIES && level === "full") return;
+      if (seen > MAX_ENTRIES && capIsSafe) return;
       visit(flag, grant, path.join(entry, name));
     }
   };

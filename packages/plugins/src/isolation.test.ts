@@ -146,4 +146,10 @@ describe("file grants", () => {
     for (const dir of [path.join(base, "home"), home, path.join(base, "home-link")]) expect(() => resolveGrants("--allow-fs-write", [dir], home)).toThrow(GrantError);
     expect(() => resolveGrants("--allow-fs-read", [path.join(base, "missing")], home)).toThrow(/no such file or folder/);
   });
+
+  it("refuse /proc, /sys and /dev, in them or through a symlink (red team 2, finding 8)", () => {
+    symlinkSync("/proc/self", path.join(base, "proc-link"));
+    for (const dir of ["/proc", "/proc/self", "/sys/kernel", "/dev", "/dev/shm", path.join(base, "proc-link")]) expect(() => resolveGrants("--allow-fs-read", [dir], home), dir).toThrow(/is in \/(proc|sys|dev), which holds/);
+    expect(resolveGrants("--allow-fs-read", ["/usr/share"], home)).toHaveLength(1);
+  });
 });

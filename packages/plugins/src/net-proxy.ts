@@ -12,10 +12,11 @@
 
 import { lookup } from "node:dns/promises";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer, isIP, type Server, type Socket } from "node:net";
-import { networkInterfaces, tmpdir } from "node:os";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { netDecision, type NetRules } from "./os-grants.js";
+import { canonicalAddress, canonicalHost, isThisMachine } from "./ip-address.js";
+import { deniedAddress, netDecision, type NetRules } from "./os-grants.js";
 
 /** The first line a connection sends, at most this long. */
 const MAX_REQUEST_BYTES = 1024;
@@ -44,15 +45,6 @@ export interface NetProxy {
   close(): Promise<void>;
 }
 
-/** Addresses that are this machine (loopback, any, and every interface's). */
-function localAddresses(): Set<string> {
-  const set = new Set(["0.0.0.0", "::", "::1"]);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) set.add(a.address.toLowerCase());
-  return set;
-}
-
-const isLoopback = (a: string): boolean => a.startsWith("127.") || a === "::1" || a.startsWith("::ffff:127.");
-
 export interface ProxyOptions {
   rules: NetRules;
   /** The STUI server's endpoint (tcp://host:port): never reachable through the proxy. */
@@ -68,7 +60,8 @@ export async function startNetProxy(options: ProxyOptions): Promise<NetProxy> {
   const open = new Set<Socket>();
   const protectedPort = /^tcp:\/\/.*:(\d+)$/.exec(options.endpoint ?? "")?.[1];
   const endpointHost = /^tcp:\/\/\[?([^\]]+?)\]?:\d+$/.exec(options.endpoint ?? "")?.[1];
-  const endpointAddresses = endpointHost ? await lookup(endpointHost, { all: true }).then((r) => r.map((a) => a.address.toLowerCase()), () => [endpointHost.toLowerCase()]) : [];
+  // Every address compared here is in its one spelling (ip-address.ts), never as the script wrote it.
+  const endpointAddresses = endpointHost ? await lookup(endpointHost, { all: true }).then((r) => r.map((a) => canonicalHost(a.address)), () => [canonicalHost(endpointHost)]) : [];
 
   const refuse = (client: Socket, event: NetEvent, code: string): void => {
     events.push(event);
@@ -79,16 +72,16 @@ export async function startNetProxy(options: ProxyOptions): Promise<NetProxy> {
     const decision = netDecision(options.rules, host, port);
     if (!decision.ok) return refuse(client, { host, port, ok: false, why: `permission denied: ${decision.why}`, denied: true }, "ERR_ACCESS_DENIED");
     let addresses: string[];
+    const literal = canonicalAddress(host);
     try {
-      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+      addresses = literal ? [literal] : (await lookup(host, { all: true })).map((a) => canonicalHost(a.address));
     } catch (error) {
       return refuse(client, { host, port, ok: false, why: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }, "ENOTFOUND");
     }
-    if (protectedPort !== undefined && String(port) === protectedPort) {
-      const local = localAddresses();
-      if (addresses.some((a) => isLoopback(a) || local.has(a.toLowerCase()) || endpointAddresses.includes(a.toLowerCase()))) {
-        return refuse(client, { host, port, ok: false, why: `permission denied: ${host}:${port} is the STUI server's endpoint, which a script reaches only through the host's checks (stui.client), never directly`, denied: true }, "ERR_ACCESS_DENIED");
-      }
+    const denied = deniedAddress(options.rules, host, addresses, port);
+    if (denied) return refuse(client, { host, port, ok: false, why: `permission denied: ${denied}`, denied: true }, "ERR_ACCESS_DENIED");
+    if (protectedPort !== undefined && String(port) === protectedPort && addresses.some((a) => isThisMachine(a) || endpointAddresses.includes(a))) {
+      return refuse(client, { host, port, ok: false, why: `permission denied: ${host}:${port} is the STUI server's endpoint, which a script reaches only through the host's checks (stui.client), never directly`, denied: true }, "ERR_ACCESS_DENIED");
     }
     // Connect to the address that was checked (not the name again: no second lookup to race).
     const remote = createConnection({ host: addresses[0]!, port });

@@ -1,6 +1,6 @@
 // The grants beyond the image, as data: flag values, decisions, what is never passed.
 import { describe, expect, it } from "vitest";
-import { NONE, OsGrantError, bareListFlags, grantedEnv, nameList, netDecision, netRules, parseHostPort, runLayout } from "./os-grants.js";
+import { NONE, OsGrantError, bareListFlags, deniedAddress, grantedEnv, nameList, netDecision, netRules, parseHostPort, runLayout } from "./os-grants.js";
 
 describe("list flags", () => {
   it("a bare flag means all; values are comma-separated and repeatable", () => {
@@ -43,6 +43,19 @@ describe("--allow-net", () => {
     // By name, as Deno does: an address is not its name.
     expect(netDecision(rules, "127.0.0.1", 8080).ok).toBe(false);
     expect(netDecision(netRules(nameList(["*"]), nameList(["*"])), "x", 1).ok).toBe(false);
+  });
+  it("compares addresses, not spellings: --deny-net holds for every spelling, and for a granted name that resolves to it", () => {
+    const rules = netRules(nameList(["*"]), nameList(["127.0.0.1:22", "[::1]", "Evil.Example."]));
+    for (const host of ["::ffff:7f00:1", "0:0:0:0:0:ffff:127.0.0.1", "2130706433", "0x7f.1", "127.1"]) expect(netDecision(rules, host, 22).ok, host).toBe(false);
+    expect(netDecision(rules, "127.0.0.1", 23).ok).toBe(true);
+    for (const host of ["0:0:0:0:0:0:0:1", "0::1", "[::0:1]"]) expect(netDecision(rules, host, 80).ok, host).toBe(false);
+    expect(netDecision(rules, "EVIL.example", 80).ok).toBe(false);
+    expect(netDecision(rules, "evil.example.", 80).ok).toBe(false);
+    expect(deniedAddress(rules, "localhost", ["127.0.0.1"], 22)).toMatch(/--deny-net refuses 127.0.0.1:22, which localhost resolves to/);
+    expect(deniedAddress(rules, "x.example", ["0:0:0:0:0:0:0:1"], 80)).toMatch(/refuses \[::1\]/);
+    expect(deniedAddress(rules, "x.example", ["127.0.0.1"], 23)).toBeUndefined();
+    expect(parseHostPort("[0:0:0:0:0:ffff:127.0.0.1]:8080")).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(netDecision(netRules(nameList(["127.0.0.1:8080"]), NONE), "::ffff:7f00:1", 8080).ok).toBe(true);
   });
 });
 

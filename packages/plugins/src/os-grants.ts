@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
+import { canonicalAddress, canonicalHost } from "./ip-address.js";
 
 /** A list flag: absent, everything (the bare flag), or some names. */
 export type NameList = { all: true } | { all: false; names: string[] };
@@ -63,7 +64,7 @@ export function grantedEnv(allow: NameList, deny: NameList, env: NodeJS.ProcessE
 // ── network ──────────────────────────────────────────────────────────────────────────────────
 
 export interface HostPort {
-  /** Lower case; an IPv6 address without brackets. */
+  /** Canonical (ip-address.ts): an address in its one spelling (IPv4-mapped IPv6 as IPv4), a name in lower-case ASCII. */
   host: string;
   /** Absent: every port. */
   port?: number;
@@ -78,8 +79,8 @@ export interface NetRules {
 export function parseHostPort(text: string): HostPort {
   const m = /^\[([0-9a-f:.]+)\](?::(\d+))?$/i.exec(text) ?? /^([^:[\]\s/]+)(?::(\d+))?$/.exec(text);
   if (!m?.[1]) throw new OsGrantError(`"${text}" is not HOST or HOST:PORT (an IPv6 address in brackets: [::1]:8080)`);
-  const host = m[1].toLowerCase();
-  if (text.startsWith("[") && isIP(host) !== 6) throw new OsGrantError(`"${text}": not an IPv6 address`);
+  if (text.startsWith("[") && isIP(m[1]) !== 6) throw new OsGrantError(`"${text}": not an IPv6 address`);
+  const host = canonicalHost(m[1]);
   if (m[2] === undefined) return { host };
   const port = Number(m[2]);
   if (!(port >= 1 && port <= 65535)) throw new OsGrantError(`"${text}": port out of range (1-65535)`);
@@ -91,14 +92,32 @@ export function netRules(allow: NameList, deny: NameList): NetRules {
   return { allow: side(allow), deny: side(deny) };
 }
 
-const matches = (d: HostPort, host: string, port: number): boolean => d.host === host.toLowerCase() && (d.port === undefined || d.port === port);
+const matches = (d: HostPort, host: string, port: number): boolean => d.host === host && (d.port === undefined || d.port === port);
 
-/** Whether a connection to host:port is granted; deny beats allow. */
+/**
+ * Whether a connection to host:port is granted, before any lookup (a name that is not granted is
+ * never resolved: the lookup itself would carry data out); deny beats allow. Both sides are
+ * compared in their canonical spelling, so `[::ffff:7f00:1]`, `0x7f.1` and `127.0.0.1` are one
+ * destination. As in Deno, a name is not its addresses: `--allow-net=localhost` does not grant
+ * `127.0.0.1`; the addresses a name resolves to are checked against --deny-net by deniedAddress.
+ */
 export function netDecision(rules: NetRules, host: string, port: number): { ok: true } | { ok: false; why: string } {
-  const where = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-  if (rules.deny.all || rules.deny.destinations.some((d) => matches(d, host, port))) return { ok: false, why: `--deny-net refuses ${where}` };
-  if (rules.allow.all || rules.allow.destinations.some((d) => matches(d, host, port))) return { ok: true };
+  const canonical = canonicalHost(host);
+  const where = `${isIP(canonical) === 6 ? `[${canonical}]` : canonical}:${port}`;
+  if (rules.deny.all || rules.deny.destinations.some((d) => matches(d, canonical, port))) return { ok: false, why: `--deny-net refuses ${where}` };
+  if (rules.allow.all || rules.allow.destinations.some((d) => matches(d, canonical, port))) return { ok: true };
   return { ok: false, why: `${where} is not granted: run again with --allow-net=${where}` };
+}
+
+/** The --deny-net rule an address refuses (a granted name may resolve to a denied address), as a reason; else undefined. */
+export function deniedAddress(rules: NetRules, host: string, addresses: readonly string[], port: number): string | undefined {
+  if (rules.deny.all) return undefined; // netDecision refused it already
+  for (const a of addresses) {
+    const canonical = canonicalAddress(a) ?? a;
+    const rule = rules.deny.destinations.find((d) => matches(d, canonical, port));
+    if (rule) return `--deny-net refuses ${isIP(canonical) === 6 ? `[${canonical}]` : canonical}${rule.port ? `:${rule.port}` : ""}, which ${host} resolves to`;
+  }
+  return undefined;
 }
 
 export function netGranted(rules: NetRules): boolean {

@@ -6,7 +6,7 @@ import { PERMISSIONS, type Permission } from "@stui/client/protocol";
 import { UsageError, connectTimeout, endpointOption, isolationPreference, pad, parse, parseDuration, type CliIo } from "./cli-args.js";
 import type { TypeCheckOutcome } from "./check-within.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
-import { LIST_FLAGS, OsGrantError, bareListFlags, grantedEnv, nameList, netRules, runLayout, type NameList } from "./os-grants.js";
+import { LIST_FLAGS, OsGrantError, bareListFlags, grantedEnv, nameList, netGranted, netRules, runLayout, type NameList } from "./os-grants.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 
 export function runHelp(): string {
@@ -160,13 +160,13 @@ function classFlags(v: Values): { allow: Set<Permission>; deny: Set<Permission> 
 }
 
 /** Folder grants (realpath, existence, never over the STUI home) and the isolation, checked before anything runs. */
-async function checkSandbox(v: Values, runGranted: boolean): Promise<void> {
+async function checkSandbox(v: Values, runGranted: boolean, netOpen: boolean): Promise<void> {
   const [{ resolveGrants, GrantError }, { stuiHome }, { detectIsolation, IsolationUnavailable }, { checkGrantContents }] = await Promise.all([import("./fs-grants.js"), import("@stui/client/keys"), import("./isolation.js"), import("./grant-contents.js")]);
   try {
     const read = resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
     const write = resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
     const level = detectIsolation(isolationPreference());
-    checkGrantContents(read, write, level.level);
+    checkGrantContents(read, write, level.level, netOpen);
     if (runGranted && level.level !== "full") {
       throw new IsolationUnavailable(`--allow-run needs full isolation (bubblewrap): at level "${level.level}" a command would run outside any OS sandbox, with all your rights (${level.reason ?? level.description})`);
     }
@@ -192,7 +192,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
   const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
   const granted = osGrants(v, endpoint);
-  await checkSandbox(v, granted.run !== undefined);
+  await checkSandbox(v, granted.run !== undefined, netGranted(granted.net));
 
   const [{ runScript }, { clientConnector }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
   const json = v.json === true;
