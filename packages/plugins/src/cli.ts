@@ -12,6 +12,7 @@ import { KEYS_HELP, keysCommand } from "./keys-command.js";
 import { LIST_USAGE, listCommand } from "./list-command.js";
 import { REPL_USAGE, replCommand } from "./repl-command.js";
 import { runCommand, runHelp } from "./run-command.js";
+import { CacheError } from "./bundle-cache.js";
 
 export type { CliIo } from "./cli-args.js";
 
@@ -67,6 +68,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return await dispatch(argv, io);
   } catch (error) {
     if (error instanceof UsageError) return usage(argv[0] && !argv[0].startsWith("-") ? argv[0] : "stui", error.message, io.err);
+    // A STUI home stui cannot use safely (a folder of another user's, a file where a folder should be).
+    if (error instanceof CacheError) {
+      io.err(`stui: ${error.message}; check STUI_HOME (${process.env.STUI_HOME ?? "~/.stui"})`);
+      return EXIT.usage;
+    }
     throw error;
   }
 }
