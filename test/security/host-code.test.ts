@@ -6,11 +6,12 @@
 // do not appear; a dedicated output folder still works (control: the same script, the same
 // kind of file, written).
 
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { hostCode } from "../../packages/plugins/src/host-code.js";
+import { hostCode, packageFolderOf } from "../../packages/plugins/src/host-code.js";
 import { REPO, STUI_BIN, stui } from "../../packages/plugins/test/cli-helpers.js";
 import { at, hostile, tempDir } from "./harness.js";
 
@@ -54,6 +55,31 @@ describe("write grants over stui's own code (finding 10)", () => {
     }
     const read = await stui(["run", hostile("plant-host-code.ts"), `--allow-fs-read=${path.join(REPO, "node_modules")}`]);
     expect(read.code).toBe(EXIT.ok);
+  });
+
+  it(at("a write grant over @stui/client as the host loads it (its sources in the repository, no dist/ needed) is refused; its index is unchanged and no later run runs planted code (red team 2, finding 2)"), async () => {
+    // The folder the host runs the client from: Node's own lookup from bin/stui.js, whatever export condition picks the file.
+    // Granted by its real path (node_modules/@stui/client is a symlink, and node_modules is refused on its own).
+    const client = realpathSync(packageFolderOf("@stui/client", pathToFileURL(STUI_BIN).href)!);
+    expect(client).toBe(path.join(REPO, "packages", "client"));
+    const index = path.join(client, "src", "index.ts");
+    const before = readFileSync(index);
+    const ran = path.join(tempDir(), "planted-ran");
+    try {
+      for (const dir of [client, path.join(client, "src")]) {
+        const r = await stui(["run", hostile("append-host-code.ts"), `--allow-fs-write=${dir}`, "--", index, ran]);
+        expect(r.code, dir).toBe(EXIT.usage);
+        expect(r.stderr).toMatch(/the @stui\/client package, which stui loads; a script may never write stui's own code/);
+        expect(r.stderr).not.toContain("append ");
+      }
+      expect(readFileSync(index).equals(before)).toBe(true);
+      const next = await stui(["run", hostile("plant-host-code.ts")]);
+      expect(next.code).toBe(EXIT.ok);
+      expect(existsSync(ran)).toBe(false);
+    } finally {
+      // Were the fix gone, the planted line must not stay in the repository.
+      if (!readFileSync(index).equals(before)) writeFileSync(index, before);
+    }
   });
 
   it(at("control: a dedicated output folder is granted, and the same script writes there"), async () => {

@@ -6,7 +6,7 @@
 
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { hostCodeOverlap } from "./host-code.js";
+import { HostCodeUnknown, hostCodeOverlap } from "./host-code.js";
 import type { PathGrant } from "./isolation.js";
 
 export class GrantError extends Error {
@@ -43,7 +43,13 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
         throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}overlaps the STUI home ${h} (keys, history, bundle cache), which a script may never ${flag === "--allow-fs-read" ? "read" : "write"}; grant a folder that neither contains it nor lies in it`);
       }
     }
-    const code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;
+    let code: ReturnType<typeof hostCodeOverlap>;
+    try {
+      code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;
+    } catch (error) {
+      if (error instanceof HostCodeUnknown) throw new GrantError(`${flag} ${dir}: ${error.message}`);
+      throw error;
+    }
     if (code) {
       throw new GrantError(
         `${flag} ${dir}: ${real === given ? "" : `(${real}) `}${inside(code.path, real) ? "contains" : "lies in"} ${code.path}, ${code.what}; a script may never write stui's own code (the next stui command would run it unsandboxed, with all your rights). Grant a dedicated output folder instead, e.g. --allow-fs-write=./out`,

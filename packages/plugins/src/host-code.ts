@@ -9,6 +9,11 @@
 //   - Node itself (process.execPath);
 //   - the .git folder of a repository holding any of them (hooks, config: git runs them), and the
 //     common .git folder of a worktree.
+// A package is found by its folder, the way Node finds it before it reads the package's
+// `exports` (red team 2, finding 2: `require.resolve("@stui/client")` followed the `default`
+// export to a dist/ that the repository does not have, threw, and the package the host runs —
+// through the `stui-source` condition — was silently left writable). A package stui needs that
+// cannot be found at all is not skipped: write grants are refused until it is (fail closed).
 
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -24,6 +29,13 @@ export interface HostCode {
 
 /** The packages the host loads at run time (their folders are host code wherever they are installed). */
 const LOADED = ["@stui/client", "esbuild", "@babel/parser", "typescript", "zeromq"];
+/** Those stui runs without (a dependency of a dependency that may be missing): skipped when not found. */
+const OPTIONAL = new Set(["zeromq"]);
+
+/** Write grants cannot be checked: a package stui loads was not found (its folder could be anywhere). */
+export class HostCodeUnknown extends Error {
+  override readonly name = "HostCodeUnknown";
+}
 
 const real = (p: string): string | undefined => {
   try {
@@ -60,7 +72,27 @@ function gitFolders(p: string): string[] {
   }
 }
 
+/**
+ * The folder of package `name` as seen from `from`: the first `node_modules/<name>` with a
+ * package.json on Node's lookup path (what Node does before reading `exports`, so whatever
+ * condition picks the file — `stui-source`, `import`, `default` — it lies in this folder); else
+ * the folder of the file `import.meta.resolve` gives with this process's own conditions.
+ */
+export function packageFolderOf(name: string, from: string = import.meta.url): string | undefined {
+  const require = createRequire(from);
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const folder = path.join(dir, name);
+    if (existsSync(path.join(folder, "package.json"))) return folder;
+  }
+  try {
+    return packageFolder(fileURLToPath(import.meta.resolve(name)));
+  } catch {
+    return undefined;
+  }
+}
+
 let cached: HostCode[] | undefined;
+let missing: string[] = [];
 
 /** The host's own code, as real paths (computed once per process). */
 export function hostCode(): HostCode[] {
@@ -73,15 +105,11 @@ export function hostCode(): HostCode[] {
   const self = packageFolder(fileURLToPath(import.meta.url));
   add(self, "the @stui/plugins package (stui itself)");
   if (self) add(path.join(self, "node_modules"), "the node_modules of @stui/plugins");
-  const require = createRequire(import.meta.url);
+  missing = [];
   for (const name of LOADED) {
-    let entry: string | undefined;
-    try {
-      entry = require.resolve(name);
-    } catch {
-      continue; // not installed (zeromq is optional here): nothing of it to protect
-    }
-    add(packageFolder(entry), `the ${name} package, which stui loads`);
+    const folder = packageFolderOf(name);
+    if (folder) add(folder, `the ${name} package, which stui loads`);
+    else if (!OPTIONAL.has(name)) missing.push(name);
   }
   add(process.execPath, "Node itself");
   // The node_modules folders holding these (esbuild's platform binary, @esbuild/<platform>, and
@@ -98,7 +126,12 @@ export function hostCode(): HostCode[] {
 
 const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
-/** The host code a write grant of `dirs` (real and given paths) would cover or lie in, if any. */
+/**
+ * The host code a write grant of `dirs` (real and given paths) would cover or lie in, if any;
+ * throws HostCodeUnknown when a package stui loads cannot be found (nothing can be said then).
+ */
 export function hostCodeOverlap(dirs: readonly string[]): HostCode | undefined {
-  return hostCode().find((c) => dirs.some((d) => inside(c.path, d) || inside(d, c.path)));
+  const code = hostCode();
+  if (missing.length > 0) throw new HostCodeUnknown(`stui cannot find the folder of ${missing.join(", ")}, which it loads, so it cannot tell whether a write grant covers its own code: write grants are refused (reinstall stui)`);
+  return code.find((c) => dirs.some((d) => inside(c.path, d) || inside(d, c.path)));
 }
