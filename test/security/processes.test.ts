@@ -3,11 +3,14 @@
 // out, and when the host dies, its sandboxed child must die too.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { connect } from "@stui/client";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNAL_EXIT } from "../../packages/plugins/src/exit-codes.js";
 import { STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
 import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, until } from "./harness.js";
 
@@ -154,3 +157,55 @@ describe("the child dies with the host", () => {
   });
 });
 
+
+// Red team 2, finding 4: SIGTERM (kill, timeout(1), systemd, CI) and SIGHUP (a closed terminal)
+// ended the host at once: the script's session stayed open on the server, no --json summary was
+// printed and the run folder stayed in $STUI_HOME/runs. Each is now handled as Ctrl-C is.
+// Observed from outside: the server's own session list (an independent client), the run folders
+// on disk, the real command's exit code and stdout.
+describe("the host stopped by a signal cleans up first", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ endpoint: "tcp://127.0.0.1:*" });
+  });
+  afterAll(() => server.close());
+
+  const sessionsOnServer = async (): Promise<string[]> => {
+    const client = await connect({ endpoint: server.endpoint });
+    try {
+      const listed = (await client.call("session.list", {})) as { sessions: { sessionId: string }[] };
+      return listed.sessions.map((s) => s.sessionId);
+    } finally {
+      await client.close();
+    }
+  };
+  const runs = path.join(process.env.STUI_HOME!, "runs");
+  const runFolders = (): string[] => (existsSync(runs) ? readdirSync(runs) : []);
+
+  for (const sig of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
+    it.runIf(process.platform !== "win32")(at(`${sig} to \`stui run\`: exit ${SIGNAL_EXIT[sig]}, the --json summary printed, the script's session closed on the server, no run folder left`), async () => {
+      const before = new Set(runFolders());
+      const host = spawn(process.execPath, [STUI_BIN, "run", hostile("hold-session.ts"), "--allow-read", "--json"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      host.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+      host.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      const closed = new Promise<number | null>((resolve) => host.on("close", resolve));
+      try {
+        // With --json the script's own stdout goes to stderr.
+        await until(() => /SESSION (\S+)/.test(stderr), "the script to open its session", 30_000);
+        const session = /SESSION (\S+)/.exec(stderr)![1]!;
+        expect(await sessionsOnServer()).toContain(session); // control: it is open while the script runs
+        expect(runFolders().filter((f) => !before.has(f))).toHaveLength(1);
+        host.kill(sig);
+        expect(await closed).toBe(SIGNAL_EXIT[sig]);
+        const summary = JSON.parse(stdout) as { status: string; exitCode: number; signal?: string; sessionsOpened: number; sessionsClosedByHost: number };
+        expect(summary).toMatchObject({ status: "interrupted", exitCode: SIGNAL_EXIT[sig], signal: sig, sessionsOpened: 1, sessionsClosedByHost: 1 });
+        expect(await sessionsOnServer()).not.toContain(session);
+        expect(runFolders().filter((f) => !before.has(f))).toEqual([]);
+      } finally {
+        host.kill("SIGKILL");
+      }
+    });
+  }
+});
