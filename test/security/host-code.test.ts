@@ -43,9 +43,11 @@ describe("write grants over stui's own code (finding 10)", () => {
     expect(readFileSync(STUI_BIN).equals(before)).toBe(true);
   });
 
-  it(at("node_modules, a package stui loads, the .git folder and Node's own folder are refused as write grants too; read grants of them are not"), async () => {
+  it(at("node_modules, a package stui loads, the .git folder, Node's own folder and the global node_modules are refused as write grants too; read grants of them are not"), async () => {
     const git = hostCode().filter((c) => c.what.startsWith("the .git folder"));
-    const dirs = [path.join(REPO, "node_modules"), path.join(REPO, "node_modules", "esbuild"), path.dirname(process.execPath), ...git.map((g) => path.join(g.path, "hooks")).filter(existsSync)];
+    // The global node_modules holds npm and npx, which start stui (red team 2, finding 9).
+    const global = hostCode().filter((c) => c.what.startsWith("the global node_modules") && existsSync(c.path));
+    const dirs = [path.join(REPO, "node_modules"), path.join(REPO, "node_modules", "esbuild"), path.dirname(process.execPath), ...global.map((g) => g.path), ...git.map((g) => path.join(g.path, "hooks")).filter(existsSync)];
     for (const dir of dirs) {
       const r = await stui(["run", hostile("plant-host-code.ts"), `--allow-fs-write=${dir}`, "--", path.join(dir, marker)]);
       planted.push(path.join(dir, marker));

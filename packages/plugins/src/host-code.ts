@@ -6,7 +6,8 @@
 //   - the @stui/plugins package folder, and the packages it loads (@stui/client, esbuild and its
 //     platform binary, @babel/parser, typescript, zeromq), wherever they resolve;
 //   - every node_modules folder holding any of them (npm installs the rest there);
-//   - Node itself (process.execPath);
+//   - Node itself (process.execPath), and the global node_modules next to it (npm and npx,
+//     which launch stui in the README's commands);
 //   - the .git folder of a repository holding any of them (hooks, config: git runs them), and the
 //     common .git folder of a worktree.
 // A package is found by its folder, the way Node finds it before it reads the package's
@@ -91,6 +92,12 @@ export function packageFolderOf(name: string, from: string = import.meta.url): s
   }
 }
 
+/** The global node_modules of this Node (npm and npx live there): <prefix>/lib/node_modules, or <prefix>/node_modules on Windows. */
+function globalModules(): string {
+  const bin = path.dirname(process.execPath);
+  return process.platform === "win32" ? path.join(bin, "node_modules") : path.join(path.dirname(bin), "lib", "node_modules");
+}
+
 let cached: HostCode[] | undefined;
 let missing: string[] = [];
 
@@ -112,6 +119,7 @@ export function hostCode(): HostCode[] {
     else if (!OPTIONAL.has(name)) missing.push(name);
   }
   add(process.execPath, "Node itself");
+  add(globalModules(), "the global node_modules (npm and npx, which start stui)");
   // The node_modules folders holding these (esbuild's platform binary, @esbuild/<platform>, and
   // every other dependency are in them), and the repository around them.
   for (const p of [...found.keys()]) {
