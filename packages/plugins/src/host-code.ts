@@ -85,6 +85,7 @@ export function packageFolderOf(name: string, from: string = import.meta.url): s
     const folder = path.join(dir, name);
     if (existsSync(path.join(folder, "package.json"))) return folder;
   }
+  if (from !== import.meta.url) return undefined; // import.meta.resolve resolves from this module only
   try {
     return packageFolder(fileURLToPath(import.meta.resolve(name)));
   } catch {
@@ -96,6 +97,18 @@ export function packageFolderOf(name: string, from: string = import.meta.url): s
 function globalModules(): string {
   const bin = path.dirname(process.execPath);
   return process.platform === "win32" ? path.join(bin, "node_modules") : path.join(path.dirname(bin), "lib", "node_modules");
+}
+
+/** The folders of `names` (see packageFolderOf), and those not found that are not optional. */
+export function locatePackages(names: readonly string[], from: string = import.meta.url): { folders: Map<string, string>; missing: string[] } {
+  const folders = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of names) {
+    const folder = packageFolderOf(name, from);
+    if (folder) folders.set(name, folder);
+    else if (!OPTIONAL.has(name)) missing.push(name);
+  }
+  return { folders, missing };
 }
 
 let cached: HostCode[] | undefined;
@@ -112,12 +125,9 @@ export function hostCode(): HostCode[] {
   const self = packageFolder(fileURLToPath(import.meta.url));
   add(self, "the @stui/plugins package (stui itself)");
   if (self) add(path.join(self, "node_modules"), "the node_modules of @stui/plugins");
-  missing = [];
-  for (const name of LOADED) {
-    const folder = packageFolderOf(name);
-    if (folder) add(folder, `the ${name} package, which stui loads`);
-    else if (!OPTIONAL.has(name)) missing.push(name);
-  }
+  const loaded = locatePackages(LOADED);
+  for (const [name, folder] of loaded.folders) add(folder, `the ${name} package, which stui loads`);
+  missing = loaded.missing;
   add(process.execPath, "Node itself");
   add(globalModules(), "the global node_modules (npm and npx, which start stui)");
   // The node_modules folders holding these (esbuild's platform binary, @esbuild/<platform>, and
