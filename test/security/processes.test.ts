@@ -11,7 +11,7 @@ import { connect } from "@stui/client";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNAL_EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
+import { HAS_SCRIPT, STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
 import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, until } from "./harness.js";
 
 const alive = (pid: number): boolean => {
@@ -208,4 +208,26 @@ describe("the host stopped by a signal cleans up first", () => {
       }
     });
   }
+
+  // The real SIGHUP: the terminal goes away (util-linux `script` killed, its pseudo-terminal's
+  // master closed); the host's writes to it then fail (EIO), and must not end it before it cleans up.
+  it.runIf(HAS_SCRIPT)(at("the terminal closing under `stui run` (SIGHUP, writes failing): the script's session is closed on the server and its run folder removed"), async () => {
+    const before = new Set(runFolders());
+    const command = [process.execPath, STUI_BIN, "run", hostile("hold-session.ts"), "--allow-read"].map((a) => JSON.stringify(a)).join(" ");
+    const terminal = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint, TERM: "xterm" }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    terminal.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    try {
+      await until(() => /SESSION (\S+)/.test(output), "the script to open its session", 30_000);
+      const session = /SESSION (\S+)/.exec(output)![1]!;
+      expect(await sessionsOnServer()).toContain(session);
+      terminal.kill("SIGKILL");
+      let open = true;
+      for (const until = Date.now() + 10_000; open && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) open = (await sessionsOnServer()).includes(session);
+      expect(open).toBe(false);
+      await until(() => runFolders().every((f) => before.has(f)), "the run folder to be removed", 10_000);
+    } finally {
+      terminal.kill("SIGKILL");
+    }
+  });
 });

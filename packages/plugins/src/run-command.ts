@@ -222,7 +222,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   // the run folder removed, the summary printed (red team 2, finding 4); only the exit code differs.
   const interrupt = new AbortController();
   const stopped = (): StopSignal | undefined => interrupt.signal.reason as StopSignal | undefined;
-  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((sig) => [sig, (): void => interrupt.abort(sig)] as const);
+  const onSignal = (sig: StopSignal): void => {
+    // After a hang-up the terminal is gone: a write to it fails (EIO), which must not end the host before it has cleaned up.
+    if (sig === "SIGHUP") for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    interrupt.abort(sig);
+  };
+  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((sig) => [sig, (): void => onSignal(sig)] as const);
   for (const [sig, handler] of handlers) process.on(sig, handler);
   const withSignal = (summary: import("./host.js").RunSummary): import("./host.js").RunSummary => {
     const sig = stopped();
