@@ -157,6 +157,16 @@ describe("a project outside the repository", () => {
     expect(checked.code).toBe(0);
   });
 
+  it("a write grant over an installed package stui loads (@stui/client, found from the built dist/) is refused: exit 2", async () => {
+    for (const dir of ["node_modules/@stui/client", "node_modules/@stui/client/dist"]) {
+      const r = await npx("stui", "run", "report.ts", "--allow-read", "--allow-eval", `--allow-fs-write=${dir}`);
+      expect(r.code, dir).toBe(2);
+      // Named as the package itself (found by the installed dist/ code), not only as a node_modules folder.
+      expect(r.stderr).toMatch(/the @stui\/client package, which stui loads; a script may never write stui's own code/);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   it("npx stui check, stui eval", async () => {
     const check = await npx("stui", "check", "report.ts", "tools/greet.ts");
     expect(check.stderr).toContain("stui: check: 2 files, no type errors");

@@ -3,12 +3,15 @@
 // out, and when the host dies, its sandboxed child must die too.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { connect } from "@stui/client";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
+import { SIGNAL_EXIT } from "../../packages/plugins/src/exit-codes.js";
+import { HAS_SCRIPT, STUI_BIN } from "../../packages/plugins/test/cli-helpers.js";
 import { FULL, OS_ALONE, at, atOsAlone, hostile, results, runHostile, until } from "./harness.js";
 
 const alive = (pid: number): boolean => {
@@ -154,3 +157,77 @@ describe("the child dies with the host", () => {
   });
 });
 
+
+// Red team 2, finding 4: SIGTERM (kill, timeout(1), systemd, CI) and SIGHUP (a closed terminal)
+// ended the host at once: the script's session stayed open on the server, no --json summary was
+// printed and the run folder stayed in $STUI_HOME/runs. Each is now handled as Ctrl-C is.
+// Observed from outside: the server's own session list (an independent client), the run folders
+// on disk, the real command's exit code and stdout.
+describe("the host stopped by a signal cleans up first", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ endpoint: "tcp://127.0.0.1:*" });
+  });
+  afterAll(() => server.close());
+
+  const sessionsOnServer = async (): Promise<string[]> => {
+    const client = await connect({ endpoint: server.endpoint });
+    try {
+      const listed = (await client.call("session.list", {})) as { sessions: { sessionId: string }[] };
+      return listed.sessions.map((s) => s.sessionId);
+    } finally {
+      await client.close();
+    }
+  };
+  const runs = path.join(process.env.STUI_HOME!, "runs");
+  const runFolders = (): string[] => (existsSync(runs) ? readdirSync(runs) : []);
+
+  for (const sig of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
+    it.runIf(process.platform !== "win32")(at(`${sig} to \`stui run\`: exit ${SIGNAL_EXIT[sig]}, the --json summary printed, the script's session closed on the server, no run folder left`), async () => {
+      const before = new Set(runFolders());
+      const host = spawn(process.execPath, [STUI_BIN, "run", hostile("hold-session.ts"), "--allow-read", "--json"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      host.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+      host.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      const closed = new Promise<number | null>((resolve) => host.on("close", resolve));
+      try {
+        // With --json the script's own stdout goes to stderr.
+        await until(() => /SESSION (\S+)/.test(stderr), "the script to open its session", 30_000);
+        const session = /SESSION (\S+)/.exec(stderr)![1]!;
+        expect(await sessionsOnServer()).toContain(session); // control: it is open while the script runs
+        expect(runFolders().filter((f) => !before.has(f))).toHaveLength(1);
+        host.kill(sig);
+        expect(await closed).toBe(SIGNAL_EXIT[sig]);
+        const summary = JSON.parse(stdout) as { status: string; exitCode: number; signal?: string; sessionsOpened: number; sessionsClosedByHost: number };
+        expect(summary).toMatchObject({ status: "interrupted", exitCode: SIGNAL_EXIT[sig], signal: sig, sessionsOpened: 1, sessionsClosedByHost: 1 });
+        expect(await sessionsOnServer()).not.toContain(session);
+        expect(runFolders().filter((f) => !before.has(f))).toEqual([]);
+      } finally {
+        host.kill("SIGKILL");
+      }
+    });
+  }
+
+  // The real SIGHUP: the terminal goes away (util-linux `script` killed, its pseudo-terminal's
+  // master closed); the host's writes to it then fail (EIO), and must not end it before it cleans up.
+  it.runIf(HAS_SCRIPT)(at("the terminal closing under `stui run` (SIGHUP, writes failing): the script's session is closed on the server and its run folder removed"), async () => {
+    const before = new Set(runFolders());
+    const command = [process.execPath, STUI_BIN, "run", hostile("hold-session.ts"), "--allow-read"].map((a) => JSON.stringify(a)).join(" ");
+    const terminal = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint, TERM: "xterm" }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    terminal.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    try {
+      await until(() => /SESSION (\S+)/.test(output), "the script to open its session", 30_000);
+      const session = /SESSION (\S+)/.exec(output)![1]!;
+      expect(await sessionsOnServer()).toContain(session);
+      terminal.kill("SIGKILL");
+      let open = true;
+      for (const until = Date.now() + 10_000; open && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) open = (await sessionsOnServer()).includes(session);
+      expect(open).toBe(false);
+      await until(() => runFolders().every((f) => before.has(f)), "the run folder to be removed", 10_000);
+    } finally {
+      terminal.kill("SIGKILL");
+    }
+  });
+});

@@ -93,4 +93,21 @@ describe.skipIf(!HAS_SCRIPT)("terminal escapes (finding 7), in a pseudo-terminal
       expect(server.callsOf("method.compile")).toEqual([]);
     });
   }
+
+  // Red team 2, finding 3: the emulator here draws default-colour cells as visible whatever OSC
+  // 10/11 set, so the screen cannot show this attack; the raw bytes the terminal got can.
+  it(at("a script's output cannot set the terminal's colours, palette or modes (OSC 10/11/12/4, DCS, alternate screen, mouse): none of it reaches the terminal; its SGR colours do"), async () => {
+    const run = pty(stuiCommand("run", hostile("terminal-forge.ts"), "--", "colours"), { env: { STUI_ENDPOINT: server.endpoint } });
+    await run.expect(/method\.compile, which needs the "write" permission[\s\S]*\[y\/n\/a\] /);
+    const raw = run.output;
+    // Control: the script's output did reach the terminal, forged line and explicit colours included.
+    expect(raw).toContain("\x1b[38;2;255;255;255;48;2;0;0;0mstui: The script calls classes.list");
+    const question = raw.indexOf("stui: The script calls method.compile");
+    const before = raw.slice(0, question);
+    for (const state of ["\x1b]", "\x1bP", "\x1b[?1049h", "\x1b[?1000h"]) expect(before, JSON.stringify(state)).not.toContain(state);
+    run.send("n\r");
+    expect(await run.done).toBe(EXIT.permissionDenied);
+    expect(run.output).not.toContain("\x1b]");
+    expect(server.callsOf("method.compile")).toEqual([]);
+  });
 });

@@ -9,6 +9,15 @@
 
 import path from "node:path";
 import { hostCodeOverlap } from "./host-code.js";
+
+/** Whether `dir` holds or lies in stui's own code (yes when that cannot be told: a write grant of it would be refused). */
+function holdsHostCode(dir: string): boolean {
+  try {
+    return hostCodeOverlap([dir]) !== undefined;
+  } catch {
+    return true;
+  }
+}
 import type { SerializedError } from "./ipc.js";
 import { INSIDE, type PathGrant } from "./isolation.js";
 import type { RunLayout } from "./os-grants.js";
@@ -51,7 +60,7 @@ export function accessDenial(error: SerializedError, grants: Granted): AccessDen
       if (!file || covered(file, grants.write)) return undefined;
       if (inSandboxWorkDir(file)) {
         // Where `.` holds stui's own code (a project with stui in node_modules), it cannot be granted: say what can.
-        const fix = hostCodeOverlap([process.cwd()]) ? `pass an absolute path under a granted folder (e.g. --allow-fs-write=out -- "$PWD/out/${path.basename(file)}"): the current folder holds stui's own code, which is never granted for writing` : "run again with --allow-fs-write=. (or write under a granted folder)";
+        const fix = holdsHostCode(process.cwd()) ? `pass an absolute path under a granted folder (e.g. --allow-fs-write=out -- "$PWD/out/${path.basename(file)}"): the current folder holds stui's own code, which is never granted for writing` : "run again with --allow-fs-write=. (or write under a granted folder)";
         return { grant: "fs-write", resource: file, message: `permission denied: writing ${path.basename(file)} (a relative path): the script works in an empty folder of the sandbox because the current folder is not granted; ${fix}` };
       }
       return { grant: "fs-write", resource: file, message: `permission denied: writing ${file} needs a write grant: run again with --allow-fs-write=${path.dirname(file)}` };

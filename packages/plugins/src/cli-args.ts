@@ -74,6 +74,9 @@ export function parse<T extends Options>(args: string[], options: T): Parsed<T> 
     if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
       const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
       const takes = flag && options[flag.replace(/^-+/, "")]?.type === "string";
+      // "--timeout -1s": parseArgs will not take a value that starts with a dash after a space; say what it saw.
+      const next = flag && /argument is ambiguous/.test(e.message) ? args[args.indexOf(flag) + 1] : undefined;
+      if (next !== undefined) throw new UsageError(`option ${flag} needs a value, and "${next}" after it looks like an option; a value starting with a dash goes after "=": ${flag}=${next}`);
       throw new UsageError(flag ? (takes ? `option ${flag} needs a value (${flag}=<value>)` : `option ${flag} takes no value`) : e.message);
     }
     throw new UsageError(e.message);

@@ -70,6 +70,9 @@ describe("usage errors exit 2", () => {
     [["run", "x.ts", "--endpoint", "localhost:5599"], '--endpoint "localhost:5599" is not an endpoint: a TCP endpoint needs its scheme: tcp://localhost:5599'],
     [["repl", "--endpoint", "udp://x:1"], "the scheme must be tcp:// or ipc://"],
     [["run", "x.ts", "--timeout", "soon"], 'invalid duration "soon"'],
+    // parseArgs takes "-1s" for an option (red team 2, finding 9): said as such, and with "=" the duration is refused.
+    [["run", "x.ts", "--timeout", "-1s"], 'option --timeout needs a value, and "-1s" after it looks like an option; a value starting with a dash goes after "=": --timeout=-1s'],
+    [["run", "x.ts", "--timeout=-1s"], 'invalid duration "-1s"'],
     [["run", "definitely-not-a-script-here"], "no such script"],
     [["run", "examples/hello.ts", "--allow-fs-write", "no-such-output-folder"], "--allow-fs-write no-such-output-folder: no such file or folder"],
     [["run", "examples/hello.ts", "--allow-fs-read=/no/such/folder"], "--allow-fs-read /no/such/folder: no such file or folder"],

@@ -17,7 +17,15 @@ export const EXIT = {
   timeout: 124,
   /** Interrupted by Ctrl-C (SIGINT). */
   interrupted: 130,
+  /** Ended by SIGHUP (the terminal or ssh connection closed): 128 + 1, as a shell reports it. */
+  hangup: 129,
+  /** Ended by SIGTERM (kill, timeout(1), systemd, a CI runner): 128 + 15. */
+  terminated: 143,
 } as const;
+
+/** The exit code of a run ended by each signal the host handles (it cleans up first: sessions, sandbox, run folder). */
+export const SIGNAL_EXIT = { SIGINT: EXIT.interrupted, SIGHUP: EXIT.hangup, SIGTERM: EXIT.terminated } as const;
+export type StopSignal = keyof typeof SIGNAL_EXIT;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -29,4 +37,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   4    server unreachable (no STUI server answered at the endpoint, or it did not let this
        client in: then stderr says it is a key problem)
   124  timeout (the script ran longer than --timeout and was killed)
-  130  interrupted (Ctrl-C)`;
+  129  hung up (SIGHUP: the terminal closed), after the same clean-up as Ctrl-C
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM), after the same clean-up as Ctrl-C`;

@@ -9,7 +9,7 @@
 
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { hostCodeOverlap } from "./host-code.js";
+import { HostCodeUnknown, hostCodeOverlap } from "./host-code.js";
 import type { PathGrant } from "./isolation.js";
 
 export class GrantError extends Error {
@@ -58,7 +58,13 @@ export function resolveGrants(flag: "--allow-fs-read" | "--allow-fs-write", dirs
         throw new GrantError(`${flag} ${dir}: ${real === given ? "" : `(${real}) `}${inside(kernel, real) && real !== kernel ? "contains" : "is in"} ${kernel}, which holds ${holds} of the host; stui never grants it (the sandbox has its own /proc and /dev). Copy what the script needs into a folder and grant that`);
       }
     }
-    const code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;
+    let code: ReturnType<typeof hostCodeOverlap>;
+    try {
+      code = flag === "--allow-fs-write" ? hostCodeOverlap([real, given]) : undefined;
+    } catch (error) {
+      if (error instanceof HostCodeUnknown) throw new GrantError(`${flag} ${dir}: ${error.message}`);
+      throw error;
+    }
     if (code) {
       throw new GrantError(
         `${flag} ${dir}: ${real === given ? "" : `(${real}) `}${inside(code.path, real) ? "contains" : "lies in"} ${code.path}, ${code.what}; a script may never write stui's own code (the next stui command would run it unsandboxed, with all your rights). Grant a dedicated output folder instead, e.g. --allow-fs-write=./out`,

@@ -2,9 +2,12 @@
 // terminal directly, so that no output of the script can be on the screen while stui asks a
 // question: while a question is up the gate holds them (the child's pipes fill and its writes
 // wait), and before the question it takes the terminal back (terminal-text.ts) on a fresh line.
+// Output bound for a terminal is filtered on the way (terminal-filter.ts): it cannot change the
+// terminal's colours, modes or title, which no take-back can reliably undo.
 
 import type { Readable, Writable } from "node:stream";
 import type { Prompter } from "./permissions.js";
+import { TerminalFilter } from "./terminal-filter.js";
 import { TAKE_BACK_TERMINAL } from "./terminal-text.js";
 
 export class OutputGate {
@@ -13,14 +16,16 @@ export class OutputGate {
   /** Whether the last byte forwarded was a newline (the cursor starts a line). */
   #atLineStart = true;
 
-  /** Copy `source` to `target` unless held. */
+  /** Copy `source` to `target` unless held; filtered when `target` is a terminal. */
   forward(source: Readable | null | undefined, target: Writable): void {
     if (!source) return;
     this.#sources.push(source);
+    const filter = (target as { isTTY?: boolean }).isTTY ? new TerminalFilter() : undefined;
     source.on("data", (chunk: Buffer) => {
-      if (chunk.length === 0) return;
-      this.#atLineStart = chunk[chunk.length - 1] === 0x0a;
-      target.write(chunk);
+      const out = filter ? filter.write(chunk) : chunk;
+      if (out.length === 0) return;
+      this.#atLineStart = typeof out === "string" ? out.endsWith("\n") : out[out.length - 1] === 0x0a;
+      target.write(out);
     });
     if (this.#held > 0) source.pause();
   }

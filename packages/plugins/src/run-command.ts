@@ -5,7 +5,7 @@ import path from "node:path";
 import { PERMISSIONS, type Permission } from "@stui/client/protocol";
 import { UsageError, connectTimeout, endpointOption, isolationPreference, pad, parse, parseDuration, type CliIo } from "./cli-args.js";
 import type { TypeCheckOutcome } from "./check-within.js";
-import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { EXIT, EXIT_CODES_HELP, SIGNAL_EXIT, type StopSignal } from "./exit-codes.js";
 import { LIST_FLAGS, OsGrantError, bareListFlags, grantedEnv, nameList, netGranted, netRules, runLayout, type NameList } from "./os-grants.js";
 import { PERMISSION_CLASSES, allowFlag, denyFlag } from "./permissions.js";
 
@@ -55,7 +55,7 @@ Options:
   --endpoint <url>     server endpoint (default: STUI_ENDPOINT, else tcp://127.0.0.1:5555)
   --timeout <time>     kill the script after <time>, bundling included (e.g. 30s, 500ms, 2m; a bare
                        number is seconds): exit 124. Without it a build may take 60s at most.
-                       This and Ctrl-C also stop what the script left running on the server
+                       This, Ctrl-C, SIGTERM and SIGHUP also stop what the script left running on the server
                        (evaluate.cancel) when the server speaks protocol 1.2
   --check              type-check the script first (as \`stui check\` does); type errors: exit 1, nothing runs
   --watch              run again whenever one of the script's source files changes
@@ -217,21 +217,35 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (json) io.out(JSON.stringify({ ...summary, endpoint }));
   };
 
+  // Ctrl-C, a closed terminal (SIGHUP) and kill/timeout(1)/systemd (SIGTERM) all stop the run the
+  // same way: what the script left running is cancelled, its sessions closed, the sandbox killed,
+  // the run folder removed, the summary printed (red team 2, finding 4); only the exit code differs.
   const interrupt = new AbortController();
-  const onSigint = (): void => interrupt.abort();
-  process.on("SIGINT", onSigint);
+  const stopped = (): StopSignal | undefined => interrupt.signal.reason as StopSignal | undefined;
+  const onSignal = (sig: StopSignal): void => {
+    // After a hang-up the terminal is gone: a write to it fails (EIO), which must not end the host before it has cleaned up.
+    if (sig === "SIGHUP") for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    interrupt.abort(sig);
+  };
+  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((sig) => [sig, (): void => onSignal(sig)] as const);
+  for (const [sig, handler] of handlers) process.on(sig, handler);
+  const withSignal = (summary: import("./host.js").RunSummary): import("./host.js").RunSummary => {
+    const sig = stopped();
+    return summary.status === "interrupted" && sig ? { ...summary, signal: sig, exitCode: SIGNAL_EXIT[sig] } : summary;
+  };
   try {
     if (v.watch) {
       const { watchScript } = await import("./watch.js");
-      return await watchScript({ script, log: base.log, signal: interrupt.signal, run: (signal, onInputs) => runScript({ ...base, signal, onInputs }), onRun: report });
+      const code = await watchScript({ script, log: base.log, signal: interrupt.signal, run: (signal, onInputs) => runScript({ ...base, signal, onInputs }), onRun: (s) => report(withSignal(s)) });
+      return code === EXIT.interrupted && stopped() ? SIGNAL_EXIT[stopped()!] : code;
     }
     const source = fromStdin ? await readStdin() : undefined;
-    const summary = await runScript({ ...base, source, signal: interrupt.signal });
+    const summary = withSignal(await runScript({ ...base, source, signal: interrupt.signal }));
     if (summary.status === "unreachable") io.err(unreachableHint(summary, endpoint));
     report(summary);
     return summary.exitCode;
   } finally {
-    process.off("SIGINT", onSigint);
+    for (const [sig, handler] of handlers) process.off(sig, handler);
   }
 }
 

@@ -88,6 +88,8 @@ export interface RunSummary {
   /** The script's source files (for --watch; without the host's runtime); empty when the build failed. */
   inputs: string[];
   bundleCached?: boolean;
+  /** The signal that stopped the run (status "interrupted"): SIGINT, SIGTERM or SIGHUP, each with its own exit code. */
+  signal?: "SIGINT" | "SIGTERM" | "SIGHUP";
 }
 
 export const STATUS_EXIT: Record<RunStatus, ExitCode> = {

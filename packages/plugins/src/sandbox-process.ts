@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir } from "./bundle-cache.js";
+import { runFolderPrefix, sweepRunFolders } from "./run-folders.js";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { CHANNEL_FD, ChannelError, FrameDecoder, encodeFrame } from "./channel.js";
@@ -92,13 +93,15 @@ export function inSandboxWorkDir(p: string): boolean {
  * A run's private folder (its verified bundle, its network proxy's socket), under the STUI home's
  * runs/: never under a folder a grant can reach (a grant overlapping the STUI home is refused), so
  * no script, of this run or a concurrent one, can replace the bundle between its check and its
- * start, nor the proxy's socket (red team finding 5: they were in $TMPDIR).
+ * start, nor the proxy's socket (red team finding 5: they were in $TMPDIR). Those that dead hosts
+ * left are swept first (run-folders.ts).
  */
 export function makeRunDir(home: string): string {
   const runs = path.join(home, "runs");
   ensurePrivateDir(home);
   ensurePrivateDir(runs);
-  const runDir = mkdtempSync(path.join(runs, "stui-run-"));
+  sweepRunFolders(runs);
+  const runDir = mkdtempSync(path.join(runs, runFolderPrefix()));
   chmodSync(runDir, 0o700);
   return runDir;
 }
