@@ -3,11 +3,11 @@
 // any cached file, a FIFO must not hang the run, and a tampered cached bundle must not run.
 
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { at, runHostile, tempDir } from "./harness.js";
+import { allText, at, runHostile, tempDir } from "./harness.js";
 
 const hasMkfifo = (() => {
   try {
@@ -17,21 +17,6 @@ const hasMkfifo = (() => {
     return false;
   }
 })();
-
-/** Every file under `dir`, read as text (the cache, after a run). */
-function allText(dir: string): string {
-  let text = "";
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) text += readFileSync(full, "utf8");
-    }
-  };
-  walk(dir);
-  return text;
-}
 
 function secretFile(): { file: string; secret: string } {
   const secret = `BUNDLE-SECRET-${Math.random().toString(36).slice(2)}`;

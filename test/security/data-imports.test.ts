@@ -6,25 +6,11 @@
 // shows neither in the output nor in any cached file; with the grant (control) the same import
 // works; a bundle cached under a grant is not reused without it.
 
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { at, runHostile, tempDir } from "./harness.js";
-
-function allText(dir: string): string {
-  let text = "";
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) text += readFileSync(full, "utf8");
-    }
-  };
-  walk(dir);
-  return text;
-}
+import { allText, at, runHostile, tempDir } from "./harness.js";
 
 /** A folder standing for ~: a secret beside the script. */
 function homeLike(importLine: string, secretName: string, secretText: string): { dir: string; script: string } {

@@ -8,25 +8,11 @@
 // needs hundreds of tries to hit): the post-open check it meets is unit-tested with a
 // descriptor opened through a swapped folder (packages/plugins/src/bundle-guard.test.ts).
 
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { at, runHostile, tempDir } from "./harness.js";
-
-function allText(dir: string): string {
-  let text = "";
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) text += readFileSync(full, "utf8");
-    }
-  };
-  walk(dir);
-  return text;
-}
+import { allText, at, runHostile, tempDir } from "./harness.js";
 
 const IMPORT_NOTES = 'import notes from "./notes.txt" with { type: "text" };\nconsole.log("bundled:", notes);\n';
 

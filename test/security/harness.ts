@@ -11,7 +11,7 @@
 // Test names carry the level they ran under. On Linux with CI=true, level.test.ts fails unless
 // the level is "full".
 
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -100,4 +100,19 @@ export async function until(check: () => boolean, what: string, limitMs = 10_000
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Every file under `dir`, read as text (a bundle cache after a run: a secret must not be in it). */
+export function allText(dir: string): string {
+  let text = "";
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile()) text += readFileSync(full, "utf8");
+    }
+  };
+  walk(dir);
+  return text;
 }

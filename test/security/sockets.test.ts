@@ -38,6 +38,23 @@ async function serverIn(dir: string): Promise<{ server: TestServer; socket: stri
   return { server, socket };
 }
 
+/** Runs late-socket.ts with the OS layer alone: a server's socket appears in its read grant once the script waits for it. */
+async function lateSocket(isolation: "bubblewrap" | "permission-model"): Promise<Awaited<ReturnType<typeof runHostile>>> {
+  const dir = tempDir("stui-sec-ipc-");
+  let started: Promise<unknown> | undefined;
+  const r = await runHostile(hostile("late-socket.ts"), {
+    isolation,
+    fsRead: [dir],
+    args: [path.join(dir, "stui.sock"), "1"],
+    testLayers: OS_ALONE,
+    onStdout: (text) => {
+      if (text.includes("WAITING")) started ??= serverIn(dir);
+    },
+  });
+  await started;
+  return r;
+}
+
 describe("unix sockets inside a grant", () => {
   const cases = LEVELS.flatMap(({ preference, level }) => [
     { preference, level, config: "every layer on", testLayers: undefined },
@@ -53,36 +70,14 @@ describe("unix sockets inside a grant", () => {
   });
 
   it.skipIf(NO_LATE_CASE !== undefined)(`[isolation: full, OS layer alone] a socket that appears in a grant after the start is not reachable either (seccomp)${NO_LATE_CASE ? ` (skipped: ${NO_LATE_CASE})` : ""}`, async () => {
-    const dir = tempDir("stui-sec-ipc-");
-    let started: Promise<unknown> | undefined;
-    const r = await runHostile(hostile("late-socket.ts"), {
-      isolation: "bubblewrap",
-      fsRead: [dir],
-      args: [path.join(dir, "stui.sock"), "1"],
-      testLayers: OS_ALONE,
-      onStdout: (text) => {
-        if (text.includes("WAITING")) started ??= serverIn(dir);
-      },
-    });
-    await started;
+    const r = await lateSocket("bubblewrap");
     expect(r.summary.isolation?.level).toBe("full");
     expect(results(r.stdout).zmtp).toBe("EPERM");
     expect(server!.requestCount).toBe(0);
   });
 
   it("control: with no isolation and no inner layers, the same late socket is reached (the attack is real)", async () => {
-    const dir = tempDir("stui-sec-ipc-");
-    let started: Promise<unknown> | undefined;
-    const r = await runHostile(hostile("late-socket.ts"), {
-      isolation: "permission-model",
-      fsRead: [dir],
-      args: [path.join(dir, "stui.sock"), "1"],
-      testLayers: OS_ALONE,
-      onStdout: (text) => {
-        if (text.includes("WAITING")) started ??= serverIn(dir);
-      },
-    });
-    await started;
+    const r = await lateSocket("permission-model");
     expect(results(r.stdout).zmtp).toMatch(/^OPEN server answered/);
     expect(server!.requestCount).toBeGreaterThan(0);
   });

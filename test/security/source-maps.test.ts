@@ -5,27 +5,12 @@
 // grew esbuild by about 1 GB/s. Observed from outside: the script's output, every file of the
 // cache, and the run ending well within its limit.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { at, runHostile, tempDir } from "./harness.js";
-
-/** Every file under `dir`, as text. */
-function allText(dir: string): string {
-  let text = "";
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) text += readFileSync(full, "latin1");
-    }
-  };
-  walk(dir);
-  return text;
-}
+import { allText, at, runHostile, tempDir } from "./harness.js";
 
 /** Prints every `sources` entry of its own inline map with the content esbuild put beside it. */
 const PRINT_OWN_MAP = `import { readFileSync } from "node:fs";
