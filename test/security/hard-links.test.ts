@@ -17,7 +17,7 @@ import { allText, at, runHostile, tempDir } from "./harness.js";
 const IMPORT_NOTES = 'import notes from "./notes.txt" with { type: "text" };\nconsole.log("bundled:", notes);\n';
 
 describe("hard links beside a script (finding 16)", () => {
-  it(at("a hard link to the STUI home's key is refused at build; the key shows nowhere"), async () => {
+  it(at("a hard link to the STUI home's key is refused (by the grant check, before the build); the key shows nowhere"), async () => {
     const home = tempDir("stui-sec-home-");
     const secret = `HOME-KEY-SECRET-${process.pid}-${Date.now()}`;
     mkdirSync(path.join(home, "keys"));
@@ -25,10 +25,24 @@ describe("hard links beside a script (finding 16)", () => {
     const dir = tempDir();
     linkSync(path.join(home, "keys", "client.key_secret"), path.join(dir, "notes.txt"));
     writeFileSync(path.join(dir, "hostile.ts"), IMPORT_NOTES);
-    const r = await runHostile(path.join(dir, "hostile.ts"), { home, fsRead: [dir] });
+    // The data import needs the folder granted for reading, and the grant check (red team 3,
+    // finding 2) sees the link first; the bundler's own check is the next test.
+    await expect(runHostile(path.join(dir, "hostile.ts"), { home, fsRead: [dir] })).rejects.toThrow(/notes\.txt is a hard link to a file of the STUI home/);
+    expect(allText(path.join(home, "cache"))).not.toContain(secret);
+  });
+
+  it(at("a hard link to the STUI home's key imported as code, with no grant, is refused at build; the key shows nowhere"), async () => {
+    const home = tempDir("stui-sec-home-");
+    const secret = `HOME-KEY-SECRET-${process.pid}-${Date.now()}`;
+    mkdirSync(path.join(home, "keys"));
+    writeFileSync(path.join(home, "keys", "client.key_secret"), secret, { mode: 0o600 });
+    const dir = tempDir();
+    linkSync(path.join(home, "keys", "client.key_secret"), path.join(dir, "notes.ts"));
+    writeFileSync(path.join(dir, "hostile.ts"), 'import "./notes.ts";\n');
+    const r = await runHostile(path.join(dir, "hostile.ts"), { home });
     expect(r.summary.status).toBe("buildError");
     expect(r.summary.exitCode).toBe(EXIT.scriptError);
-    expect(r.log.join("\n")).toMatch(/notes\.txt: it is a hard link to a file of the STUI home/);
+    expect(r.log.join("\n")).toMatch(/notes\.ts: it is a hard link to a file of the STUI home/);
     expect(r.stdout + r.stderr + r.log.join("\n")).not.toContain(secret);
     expect(allText(path.join(home, "cache"))).not.toContain(secret);
   });

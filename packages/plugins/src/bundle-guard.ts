@@ -38,7 +38,7 @@ export interface ReadPolicy {
 const HOME_SCAN_LIMIT = 20_000;
 
 /** "dev:ino" of the regular files under `dir` (no symlink followed), up to HOME_SCAN_LIMIT entries. */
-function fileIds(dir: string): Set<string> {
+export function fileIds(dir: string): Set<string> {
   const ids = new Set<string>();
   const pending = [dir];
   let seen = 0;

@@ -103,7 +103,7 @@ async function prepare(run: Run): Promise<{ isolation: Isolation; env: Record<st
   run.read = resolveGrants("--allow-fs-read", options.fsRead ?? [], run.home);
   run.write = resolveGrants("--allow-fs-write", options.fsWrite ?? [], run.home);
   const isolation = detectIsolation(options.isolation ?? "auto");
-  checkGrantContents(run.read, run.write, isolation.level, options.net !== undefined && netGranted(options.net));
+  checkGrantContents(run.read, run.write, isolation.level, options.net !== undefined && netGranted(options.net), run.home);
   if (options.run && isolation.level !== "full") {
     throw new OsGrantError(`--allow-run needs full isolation (bubblewrap): at level "${isolation.level}" a command would run outside any OS sandbox, with all your rights (${isolation.reason ?? isolation.description})`);
   }

@@ -166,7 +166,7 @@ async function checkSandbox(v: Values, runGranted: boolean, netOpen: boolean): P
     const read = resolveGrants("--allow-fs-read", (v["allow-fs-read"] as string[] | undefined) ?? [], stuiHome());
     const write = resolveGrants("--allow-fs-write", (v["allow-fs-write"] as string[] | undefined) ?? [], stuiHome());
     const level = detectIsolation(isolationPreference());
-    checkGrantContents(read, write, level.level, netOpen);
+    checkGrantContents(read, write, level.level, netOpen, stuiHome());
     if (runGranted && level.level !== "full") {
       throw new IsolationUnavailable(`--allow-run needs full isolation (bubblewrap): at level "${level.level}" a command would run outside any OS sandbox, with all your rights (${level.reason ?? level.description})`);
     }
