@@ -12,7 +12,7 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { HAS_SCRIPT, STUI_BIN, pty } from "../../packages/plugins/test/cli-helpers.js";
+import { HAS_SCRIPT, STUI_BIN, pty, stui } from "../../packages/plugins/test/cli-helpers.js";
 import { FIXTURES, at, hostile } from "./harness.js";
 
 const COLS = 120;
@@ -110,4 +110,21 @@ describe.skipIf(!HAS_SCRIPT)("terminal escapes (finding 7), in a pseudo-terminal
     expect(run.output).not.toContain("\x1b]");
     expect(server.callsOf("method.compile")).toEqual([]);
   });
+});
+
+// Red team 3, finding 1: stui's own lines quote what the script chose (its error's message and
+// code, the path a denial names); `stui run` wrote them raw. Piped stderr: the escaping does not
+// depend on a terminal.
+describe("stui's own messages about a script (red team 3, finding 1), through the real CLI", () => {
+  const RAW = ["\x1b]11;", "\x1b[?1049h", "\x1b[8m", "\u009b", "\x1b", "\x07"];
+  for (const how of ["message", "path"]) {
+    it(at(`a script's ${how === "message" ? "error message and code" : "denied path"} with OSC 11, the alternate screen, SGR 8 and an 8-bit CSI: stderr shows them escaped, none raw`), async () => {
+      const run = await stui(["run", hostile("terminal-error.ts"), "--", how], { env: { STUI_ENDPOINT: server.endpoint } });
+      expect(run.code).toBe(how === "message" ? EXIT.scriptError : EXIT.permissionDenied);
+      for (const raw of RAW) expect(run.stderr, JSON.stringify(raw)).not.toContain(raw);
+      expect(run.stderr).toContain("\\x1b]11;#000000\\x07\\x1b[?1049h\\x1b[8m\\x9b8m");
+      if (how === "message") expect(run.stderr).toMatch(/script error: Error: x\\x1b\]11;.*y/);
+      if (how === "message") expect(run.stderr).toContain("code: C\\x1b]11;");
+    });
+  }
 });

@@ -24,7 +24,7 @@ import { STATUS_EXIT, formatDuration, type Observed, type Run, type RunOptions, 
 import { verdict } from "./run-verdict.js";
 import { OutputGate, gatedPrompter } from "./output-gate.js";
 import { makeRunDir, startSandbox } from "./sandbox-process.js";
-import { printable } from "./terminal-text.js";
+import { printable, writeHostText } from "./terminal-text.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -83,7 +83,7 @@ function startRun(options: RunOptions): Run {
     write: [],
     summary,
     // Host messages quote what scripts and plugins sent (names, errors): shown, never obeyed by the terminal.
-    log: options.log ?? ((line: string) => process.stderr.write(`${printable(line, { lines: true })}\n`)),
+    log: options.log ?? writeHostText,
     elapsed: () => performance.now() - started,
     finish: (status) => {
       summary.status = status;
