@@ -25,8 +25,13 @@ import { StringDecoder } from "node:string_decoder";
 const KEPT_CSI_FINALS = new Set("mABCDEFGHfJKsu");
 /** C0 controls kept as they are: BEL, BS, HT, LF, CR. */
 const KEPT_C0 = new Set([0x07, 0x08, 0x09, 0x0a, 0x0d]);
-/** A CSI sequence longer than this is dropped (and ends at its final byte as usual). */
-const MAX_CSI = 64;
+/**
+ * A CSI sequence whose parameters are longer than this is dropped (and ends at its final byte as
+ * usual). Only MAX_CSI + 1 characters are ever kept, the last marking it too long: an unterminated
+ * `ESC [ 1111…` of 256 MiB crashed the host out of memory (red team 3, finding 3). Strings (OSC,
+ * DCS…) are dropped and never buffered at all.
+ */
+export const MAX_CSI = 64;
 
 type State = "ground" | "escape" | "csi" | "string" | "stringEscape";
 
@@ -34,6 +39,11 @@ export class TerminalFilter {
   readonly #decoder = new StringDecoder("utf8");
   #state: State = "ground";
   #csi = "";
+
+  /** How many characters the filter holds for a sequence in progress: never more than MAX_CSI + 1. */
+  get held(): number {
+    return this.#csi.length;
+  }
 
   /** The part of `chunk` that may reach the terminal (what ends mid-sequence waits for the next chunk). */
   write(chunk: Buffer): string {
@@ -64,7 +74,9 @@ export class TerminalFilter {
             this.#state = "ground";
           } else if (code === 0x1b) this.#state = "escape";
           else if (code === 0x18 || code === 0x1a) this.#state = "ground"; // CAN, SUB cancel it
-          else if (code >= 0x20 && code <= 0x3f) this.#csi += c;
+          else if (code >= 0x20 && code <= 0x3f) {
+            if (this.#csi.length <= MAX_CSI) this.#csi += c; // past the cap: too long already, to be dropped
+          }
           // other controls inside a CSI are ignored, as terminals do
           break;
         case "string":
