@@ -128,3 +128,20 @@ describe("stui's own messages about a script (red team 3, finding 1), through th
     });
   }
 });
+
+// Red team 3, finding 4: after `ESC[8m` the script's attributes outlived it, and stui's verdict
+// line (and the shell prompt after it) were concealed; only the script's forged "Done" showed.
+describe.skipIf(!HAS_SCRIPT)("the script's text attributes end with it (red team 3, finding 4), in a pseudo-terminal", () => {
+  it(at("a script that leaves SGR 8 (conceal) on and throws: stui's \"script error\" line is visible on the rendered screen, and the output ends in plain attributes"), async () => {
+    const run = pty(stuiCommand("run", hostile("terminal-error.ts"), "--", "conceal"), { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.scriptError);
+    const seen = await shown(run.output);
+    // Control: the script's own line came through, and its SGR 8 reached the terminal.
+    expect(seen).toContain("Done: 3 classes updated.");
+    expect(run.output).toContain("\x1b[8m");
+    expect(seen).toMatch(/^stui: script error: Error: boom/m);
+    // What the shell draws next is not concealed: the last SGR the terminal got is a reset.
+    expect(run.output.slice(run.output.lastIndexOf("\x1b[8m"))).toContain("\x1b[0m");
+    expect([...run.output.matchAll(/\x1b\[[0-9;:]*m/g)].at(-1)?.[0]).toBe("\x1b[0m");
+  });
+});

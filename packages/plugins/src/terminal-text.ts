@@ -41,5 +41,10 @@ export const TAKE_BACK_TERMINAL = "\x18\x1b\\\x1b[!p\x1b[0m\x1b(B\x0f\x1b[?25h";
  */
 export function writeHostText(text: string): void {
   const shown = printable(text, { lines: true });
-  process.stderr.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+  // On a terminal, plain attributes first: a script's SGR (kept by the filter, or its unfiltered
+  // output) must not conceal or recolour stui's line (red team 3, finding 4).
+  process.stderr.write(`${process.stderr.isTTY ? RESET_ATTRIBUTES : ""}${shown.endsWith("\n") ? shown : `${shown}\n`}`);
 }
+
+/** SGR 0: the only state the terminal filter lets a script's output leave behind (text attributes). */
+export const RESET_ATTRIBUTES = "\x1b[0m";
