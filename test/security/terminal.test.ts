@@ -145,3 +145,16 @@ describe.skipIf(!HAS_SCRIPT)("the script's text attributes end with it (red team
     expect([...run.output.matchAll(/\x1b\[[0-9;:]*m/g)].at(-1)?.[0]).toBe("\x1b[0m");
   });
 });
+
+// Red team 3, finding 5: CSI 3J, H, 2J wiped what stui had printed before the script (its
+// isolation warning, an answered question) from the screen and the scrollback.
+describe.skipIf(!HAS_SCRIPT)("a script cannot wipe the screen or the scrollback (red team 3, finding 5), in a pseudo-terminal", () => {
+  it(at("a script that prints a line and then erases scrollback, screen and above (3J, 2J, 1J): the line is still on the rendered screen"), async () => {
+    const run = pty(stuiCommand("run", hostile("terminal-error.ts"), "--", "wipe"), { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.ok);
+    const seen = await shown(run.output);
+    expect(seen).toContain("all clear");
+    expect(seen).toContain("earlier line");
+    for (const wipe of ["\x1b[3J", "\x1b[2J", "\x1b[1J"]) expect(run.output, JSON.stringify(wipe)).not.toContain(wipe);
+  });
+});

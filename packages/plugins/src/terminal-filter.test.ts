@@ -62,4 +62,9 @@ describe("TerminalFilter", () => {
     expect(f.held).toBe(0);
     expect(f.write(Buffer.from("\x07ok"))).toBe("ok");
   });
+
+  // Red team 3, finding 5: CSI 3J H 2J wiped stui's isolation warning from the screen and the scrollback.
+  it("keeps erase-display below the cursor only: drops erase above (1J), the whole screen (2J) and the scrollback (3J)", () => {
+    expect(filtered("a\x1b[3J\x1b[H\x1b[2J\x1b[1J\x1b[2;3Jb\x1b[J\x1b[0Jc")).toBe("a\x1b[Hb\x1b[J\x1b[0Jc");
+  });
 });

@@ -5,7 +5,8 @@
 //
 // Kept: text, newline, carriage return, tab, backspace and bell; SGR (colours and attributes,
 // which the take-back's SGR 0 resets before a question); cursor moves and erases (progress bars),
-// which cannot outlive the take-back either (the question is drawn after them, on a fresh line).
+// which cannot outlive the take-back either (the question is drawn after them, on a fresh line),
+// but erase-display only below the cursor (not the screen above, the whole screen or the scrollback).
 // Dropped whole: OSC, DCS, APC, PM and SOS strings (colours, palette, title, clipboard, fonts,
 // hyperlinks), every other escape sequence (character sets, keypad modes, resets), CSI sequences
 // with a private or intermediate byte (DECSET modes: the alternate screen, mouse reporting,
@@ -23,6 +24,12 @@ import { StringDecoder } from "node:string_decoder";
 
 /** The CSI finals kept (without private or intermediate bytes): SGR, cursor moves, erases, cursor save/restore. */
 const KEPT_CSI_FINALS = new Set("mABCDEFGHfJKsu");
+/**
+ * Erase-display kept only below the cursor (`CSI J`, `CSI 0J`, what progress output uses): the
+ * whole screen (2J), above the cursor (1J) and the scrollback (3J) would wipe what stui printed
+ * before the script, its isolation warning or an answered question (red team 3, finding 5).
+ */
+const ERASE_BELOW = new Set(["", "0"]);
 /** C0 controls kept as they are: BEL, BS, HT, LF, CR. */
 const KEPT_C0 = new Set([0x07, 0x08, 0x09, 0x0a, 0x0d]);
 /**
@@ -70,7 +77,7 @@ export class TerminalFilter {
           break;
         case "csi":
           if (code >= 0x40 && code <= 0x7e) {
-            if (KEPT_CSI_FINALS.has(c) && /^[0-9;:]*$/.test(this.#csi) && this.#csi.length <= MAX_CSI) out += `\x1b[${this.#csi}${c}`;
+            if (KEPT_CSI_FINALS.has(c) && /^[0-9;:]*$/.test(this.#csi) && this.#csi.length <= MAX_CSI && (c !== "J" || ERASE_BELOW.has(this.#csi))) out += `\x1b[${this.#csi}${c}`;
             this.#state = "ground";
           } else if (code === 0x1b) this.#state = "escape";
           else if (code === 0x18 || code === 0x1a) this.#state = "ground"; // CAN, SUB cancel it
