@@ -13,7 +13,7 @@ import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
 import { HAS_SCRIPT, STUI_BIN, pty, stui } from "../../packages/plugins/test/cli-helpers.js";
-import { FIXTURES, at, hostile } from "./harness.js";
+import { FIXTURES, at, hostile, tempDir } from "./harness.js";
 
 const COLS = 120;
 const ROWS = 40;
@@ -156,5 +156,18 @@ describe.skipIf(!HAS_SCRIPT)("a script cannot wipe the screen or the scrollback 
     expect(seen).toContain("all clear");
     expect(seen).toContain("earlier line");
     for (const wipe of ["\x1b[3J", "\x1b[2J", "\x1b[1J"]) expect(run.output, JSON.stringify(wipe)).not.toContain(wipe);
+  });
+});
+
+// Red team 3, finding 7: with stdin a terminal and stderr redirected (no questions), the script
+// was given the terminal as its stdin: it could read keystrokes and write escapes through fd 0.
+describe.skipIf(!HAS_SCRIPT)("a terminal on stdin is never the script's (red team 3, finding 7), in a pseudo-terminal", () => {
+  it(at("stdin a terminal, stderr to a file: the script's stdin is not a terminal and nothing it writes to fd 0 reaches the terminal"), async () => {
+    const errLog = path.join(tempDir("stui-rt3-stdin-"), "err.log");
+    const run = pty(`${stuiCommand("run", hostile("terminal-stdin.ts"))} 2>${JSON.stringify(errLog)}`, { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.ok);
+    expect(run.output).toContain("stdin is a terminal: false");
+    expect(run.output).not.toContain("PWNED-TITLE");
+    expect(run.output).not.toContain("written to fd 0");
   });
 });
