@@ -209,6 +209,40 @@ describe("the host stopped by a signal cleans up first", () => {
     });
   }
 
+  // Red team 3, finding 8: the handlers were installed only after the sandbox check (the first
+  // 1-3 s), and a signal then killed stui by the default action, with no message. Observed from
+  // outside: the kernel's list of signals the process catches (/proc/<pid>/status, SigCgt) shows
+  // when stui's handlers are in (SIGHUP's bit: Node itself catches SIGINT and SIGTERM from the
+  // start, to reset the terminal, and re-raises them); a SIGTERM sent at that moment lands during
+  // the sandbox check.
+  it.runIf(process.platform === "linux")(at("SIGTERM as soon as `stui run` handles signals (during the sandbox check): exit 143 with one line, nothing started on the server, no run folder left"), async () => {
+    const before = new Set(runFolders());
+    const sessions = (await sessionsOnServer()).length;
+    const host = spawn(process.execPath, [STUI_BIN, "run", hostile("hold-session.ts"), "--allow-read"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    host.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => host.on("close", resolve));
+    const handlersIn = (): boolean => {
+      try {
+        const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${host.pid}/status`, "utf8"))?.[1];
+        return mask !== undefined && (BigInt(`0x${mask}`) & 1n) !== 0n; // SIGHUP is 1: bit 0
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await until(handlersIn, "stui to install its signal handlers", 30_000);
+      host.kill("SIGTERM");
+      expect(await closed).toBe(SIGNAL_EXIT.SIGTERM);
+      expect(stderr).toContain("stui: stopped by SIGTERM before the script started");
+      expect(stderr).not.toContain("SESSION");
+      expect((await sessionsOnServer()).length).toBe(sessions);
+      expect(runFolders().filter((f) => !before.has(f))).toEqual([]);
+    } finally {
+      host.kill("SIGKILL");
+    }
+  });
+
   // The real SIGHUP: the terminal goes away (util-linux `script` killed, its pseudo-terminal's
   // master closed); the host's writes to it then fail (EIO), and must not end it before it cleans up.
   it.runIf(HAS_SCRIPT)(at("the terminal closing under `stui run` (SIGHUP, writes failing): the script's session is closed on the server and its run folder removed"), async () => {

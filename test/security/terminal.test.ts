@@ -12,8 +12,8 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@stui/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../packages/plugins/src/exit-codes.js";
-import { HAS_SCRIPT, STUI_BIN, pty } from "../../packages/plugins/test/cli-helpers.js";
-import { FIXTURES, at, hostile } from "./harness.js";
+import { HAS_SCRIPT, STUI_BIN, pty, stui } from "../../packages/plugins/test/cli-helpers.js";
+import { FIXTURES, at, hostile, tempDir } from "./harness.js";
 
 const COLS = 120;
 const ROWS = 40;
@@ -109,5 +109,65 @@ describe.skipIf(!HAS_SCRIPT)("terminal escapes (finding 7), in a pseudo-terminal
     expect(await run.done).toBe(EXIT.permissionDenied);
     expect(run.output).not.toContain("\x1b]");
     expect(server.callsOf("method.compile")).toEqual([]);
+  });
+});
+
+// Red team 3, finding 1: stui's own lines quote what the script chose (its error's message and
+// code, the path a denial names); `stui run` wrote them raw. Piped stderr: the escaping does not
+// depend on a terminal.
+describe("stui's own messages about a script (red team 3, finding 1), through the real CLI", () => {
+  const RAW = ["\x1b]11;", "\x1b[?1049h", "\x1b[8m", "\u009b", "\x1b", "\x07"];
+  for (const how of ["message", "path"]) {
+    it(at(`a script's ${how === "message" ? "error message and code" : "denied path"} with OSC 11, the alternate screen, SGR 8 and an 8-bit CSI: stderr shows them escaped, none raw`), async () => {
+      const run = await stui(["run", hostile("terminal-error.ts"), "--", how], { env: { STUI_ENDPOINT: server.endpoint } });
+      expect(run.code).toBe(how === "message" ? EXIT.scriptError : EXIT.permissionDenied);
+      for (const raw of RAW) expect(run.stderr, JSON.stringify(raw)).not.toContain(raw);
+      expect(run.stderr).toContain("\\x1b]11;#000000\\x07\\x1b[?1049h\\x1b[8m\\x9b8m");
+      if (how === "message") expect(run.stderr).toMatch(/script error: Error: x\\x1b\]11;.*y/);
+      if (how === "message") expect(run.stderr).toContain("code: C\\x1b]11;");
+    });
+  }
+});
+
+// Red team 3, finding 4: after `ESC[8m` the script's attributes outlived it, and stui's verdict
+// line (and the shell prompt after it) were concealed; only the script's forged "Done" showed.
+describe.skipIf(!HAS_SCRIPT)("the script's text attributes end with it (red team 3, finding 4), in a pseudo-terminal", () => {
+  it(at("a script that leaves SGR 8 (conceal) on and throws: stui's \"script error\" line is visible on the rendered screen, and the output ends in plain attributes"), async () => {
+    const run = pty(stuiCommand("run", hostile("terminal-error.ts"), "--", "conceal"), { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.scriptError);
+    const seen = await shown(run.output);
+    // Control: the script's own line came through, and its SGR 8 reached the terminal.
+    expect(seen).toContain("Done: 3 classes updated.");
+    expect(run.output).toContain("\x1b[8m");
+    expect(seen).toMatch(/^stui: script error: Error: boom/m);
+    // What the shell draws next is not concealed: the last SGR the terminal got is a reset.
+    expect(run.output.slice(run.output.lastIndexOf("\x1b[8m"))).toContain("\x1b[0m");
+    expect([...run.output.matchAll(/\x1b\[[0-9;:]*m/g)].at(-1)?.[0]).toBe("\x1b[0m");
+  });
+});
+
+// Red team 3, finding 5: CSI 3J, H, 2J wiped what stui had printed before the script (its
+// isolation warning, an answered question) from the screen and the scrollback.
+describe.skipIf(!HAS_SCRIPT)("a script cannot wipe the screen or the scrollback (red team 3, finding 5), in a pseudo-terminal", () => {
+  it(at("a script that prints a line and then erases scrollback, screen and above (3J, 2J, 1J): the line is still on the rendered screen"), async () => {
+    const run = pty(stuiCommand("run", hostile("terminal-error.ts"), "--", "wipe"), { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.ok);
+    const seen = await shown(run.output);
+    expect(seen).toContain("all clear");
+    expect(seen).toContain("earlier line");
+    for (const wipe of ["\x1b[3J", "\x1b[2J", "\x1b[1J"]) expect(run.output, JSON.stringify(wipe)).not.toContain(wipe);
+  });
+});
+
+// Red team 3, finding 7: with stdin a terminal and stderr redirected (no questions), the script
+// was given the terminal as its stdin: it could read keystrokes and write escapes through fd 0.
+describe.skipIf(!HAS_SCRIPT)("a terminal on stdin is never the script's (red team 3, finding 7), in a pseudo-terminal", () => {
+  it(at("stdin a terminal, stderr to a file: the script's stdin is not a terminal and nothing it writes to fd 0 reaches the terminal"), async () => {
+    const errLog = path.join(tempDir("stui-rt3-stdin-"), "err.log");
+    const run = pty(`${stuiCommand("run", hostile("terminal-stdin.ts"))} 2>${JSON.stringify(errLog)}`, { env: { STUI_ENDPOINT: server.endpoint } });
+    expect(await run.done).toBe(EXIT.ok);
+    expect(run.output).toContain("stdin is a terminal: false");
+    expect(run.output).not.toContain("PWNED-TITLE");
+    expect(run.output).not.toContain("written to fd 0");
   });
 });

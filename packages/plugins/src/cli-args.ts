@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { ISOLATION_PREFERENCES, type IsolationPreference } from "./isolation.js";
+import { writeHostText } from "./terminal-text.js";
 
 /** A bad command line: exit 2, with the message and a pointer to the command's --help. */
 export class UsageError extends Error {
@@ -17,7 +18,7 @@ export interface CliIo {
 
 export const defaultIo: CliIo = {
   out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
-  err: (t) => void process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+  err: writeHostText,
 };
 
 export const pad = (s: string, n: number): string => (s.length >= n ? `${s} ` : s + " ".repeat(n - s.length));

@@ -7,6 +7,7 @@
 //   Pharo ◀──ZeroMQ── @stui/client ◀── broker.ts: grants, own sessions only ◀┘
 
 import path from "node:path";
+import { isatty } from "node:tty";
 import { PermissionBroker } from "./broker.js";
 import { BuildError, BuildTimeout, bundleScript, type Bundle } from "./bundle.js";
 import { CLEANUP_GRACE_MS, CLEANUP_LIMIT_MS, openConnection } from "./connection.js";
@@ -24,7 +25,7 @@ import { STATUS_EXIT, formatDuration, type Observed, type Run, type RunOptions, 
 import { verdict } from "./run-verdict.js";
 import { OutputGate, gatedPrompter } from "./output-gate.js";
 import { makeRunDir, startSandbox } from "./sandbox-process.js";
-import { printable } from "./terminal-text.js";
+import { printable, writeHostText } from "./terminal-text.js";
 
 export type { Connector, HostConnection } from "./connection.js";
 export type { Output } from "./sandbox-process.js";
@@ -83,7 +84,7 @@ function startRun(options: RunOptions): Run {
     write: [],
     summary,
     // Host messages quote what scripts and plugins sent (names, errors): shown, never obeyed by the terminal.
-    log: options.log ?? ((line: string) => process.stderr.write(`${printable(line, { lines: true })}\n`)),
+    log: options.log ?? writeHostText,
     elapsed: () => performance.now() - started,
     finish: (status) => {
       summary.status = status;
@@ -267,8 +268,10 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
       args: options.args,
       hidden: [run.home],
       clientName: `stui run ${path.basename(run.script)}`,
-      // With a terminal, stdin is the host's (questions); a script read from stdin has used it up.
-      stdin: options.prompter || options.source !== undefined ? "ignore" : "inherit",
+      // A terminal on stdin is the host's, questions or not: with stderr redirected there are no
+      // questions, and the script would read the person's keystrokes and write escapes to the
+      // terminal through fd 0 (red team 3, finding 7). A script read from stdin has used it up.
+      stdin: options.prompter || options.source !== undefined || isatty(0) ? "ignore" : "inherit",
       output: options.output,
       stdoutToStderr: options.json === true,
       testLayers: options.testLayers,

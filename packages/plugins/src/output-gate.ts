@@ -8,7 +8,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { Prompter } from "./permissions.js";
 import { TerminalFilter } from "./terminal-filter.js";
-import { TAKE_BACK_TERMINAL } from "./terminal-text.js";
+import { RESET_ATTRIBUTES, TAKE_BACK_TERMINAL } from "./terminal-text.js";
 
 export class OutputGate {
   readonly #sources: Readable[] = [];
@@ -21,12 +21,17 @@ export class OutputGate {
     if (!source) return;
     this.#sources.push(source);
     const filter = (target as { isTTY?: boolean }).isTTY ? new TerminalFilter() : undefined;
+    let wrote = false;
     source.on("data", (chunk: Buffer) => {
       const out = filter ? filter.write(chunk) : chunk;
       if (out.length === 0) return;
+      wrote = true;
       this.#atLineStart = typeof out === "string" ? out.endsWith("\n") : out[out.length - 1] === 0x0a;
       target.write(out);
     });
+    // The script's attributes end with its output: what follows (stui's lines, the shell's prompt)
+    // is drawn plain, not concealed (red team 3, finding 4). SGR is all the filter lets persist.
+    if (filter) source.on("end", () => void (wrote && target.write(RESET_ATTRIBUTES)));
     if (this.#held > 0) source.pause();
   }
 

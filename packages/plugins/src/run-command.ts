@@ -186,40 +186,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const [target, ...extra] = positionals;
   if (!target) throw new UsageError("missing the script to run");
-  const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
-  const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
-  const fromStdin = target === "-";
-  if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
-  const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
-  const granted = osGrants(v, endpoint);
-  await checkSandbox(v, granted.run !== undefined, netGranted(granted.net));
-
-  const [{ runScript }, { clientConnector }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
-  const json = v.json === true;
-  const base = {
-    script,
-    args: [...extra, ...after],
-    flags: classFlags(v),
-    connect: clientConnector(endpoint),
-    timeoutMs,
-    connectTimeoutMs: connectTimeout(),
-    fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
-    fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
-    prompter: defaultPrompter(),
-    typeCheck: v.check ? typeCheck : undefined,
-    ...granted,
-    endpoint,
-    isolation: isolationPreference(),
-    json,
-    log: (line: string) => io.err(line),
-  };
-  const report = (summary: import("./host.js").RunSummary): void => {
-    if (json) io.out(JSON.stringify({ ...summary, endpoint }));
-  };
-
   // Ctrl-C, a closed terminal (SIGHUP) and kill/timeout(1)/systemd (SIGTERM) all stop the run the
   // same way: what the script left running is cancelled, its sessions closed, the sandbox killed,
   // the run folder removed, the summary printed (red team 2, finding 4); only the exit code differs.
+  // Installed before anything slow (the sandbox check takes seconds): a signal that arrives then
+  // ends stui with its exit code and a line, not by the default action (red team 3, finding 8).
   const interrupt = new AbortController();
   const stopped = (): StopSignal | undefined => interrupt.signal.reason as StopSignal | undefined;
   const onSignal = (sig: StopSignal): void => {
@@ -234,6 +205,42 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return summary.status === "interrupted" && sig ? { ...summary, signal: sig, exitCode: SIGNAL_EXIT[sig] } : summary;
   };
   try {
+    const timeoutMs = typeof v.timeout === "string" ? parseDuration(v.timeout) : undefined;
+    const endpoint = endpointOption(typeof v.endpoint === "string" ? v.endpoint : undefined);
+    const fromStdin = target === "-";
+    if (fromStdin && (v.watch || v.check)) throw new UsageError(`a script read from stdin (-) cannot be ${v.watch ? "watched (--watch)" : "type-checked (--check): save it to a file"}`);
+    const script = fromStdin ? path.resolve(STDIN_SCRIPT) : await resolveTarget(target);
+    const granted = osGrants(v, endpoint);
+    await checkSandbox(v, granted.run !== undefined, netGranted(granted.net));
+    const early = stopped();
+    if (early) {
+      io.err(`stui: stopped by ${early} before the script started`);
+      return SIGNAL_EXIT[early];
+    }
+
+    const [{ runScript }, { clientConnector }, { defaultPrompter }] = await Promise.all([import("./host.js"), import("./connect.js"), import("./prompt.js")]);
+    const json = v.json === true;
+    const base = {
+      script,
+      args: [...extra, ...after],
+      flags: classFlags(v),
+      connect: clientConnector(endpoint),
+      timeoutMs,
+      connectTimeoutMs: connectTimeout(),
+      fsRead: (v["allow-fs-read"] as string[] | undefined) ?? [],
+      fsWrite: (v["allow-fs-write"] as string[] | undefined) ?? [],
+      prompter: defaultPrompter(),
+      typeCheck: v.check ? typeCheck : undefined,
+      ...granted,
+      endpoint,
+      isolation: isolationPreference(),
+      json,
+      log: (line: string) => io.err(line),
+    };
+    const report = (summary: import("./host.js").RunSummary): void => {
+      if (json) io.out(JSON.stringify({ ...summary, endpoint }));
+    };
+
     if (v.watch) {
       const { watchScript } = await import("./watch.js");
       const code = await watchScript({ script, log: base.log, signal: interrupt.signal, run: (signal, onInputs) => runScript({ ...base, signal, onInputs }), onRun: (s) => report(withSignal(s)) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TerminalFilter } from "./terminal-filter.js";
+import { MAX_CSI, TerminalFilter } from "./terminal-filter.js";
 
 /** `chunks` through one filter, as the script's pipe delivers them. */
 const filtered = (...chunks: (string | Buffer)[]): string => {
@@ -38,5 +38,33 @@ describe("TerminalFilter", () => {
   it("an ESC inside a string ends it and starts the next sequence; CAN cancels one", () => {
     expect(filtered("\x1b]11;x\x1b[31mred")).toBe("\x1b[31mred");
     expect(filtered("\x1b]11;x\x18after\x1b[3\x18after")).toBe("afterafter");
+  });
+
+  // Red team 3, finding 3: 48 MiB of parameters took the host to 1.8 GB, 256 MiB crashed it.
+  it("holds at most MAX_CSI + 1 characters of an unterminated sequence's parameters (64 MiB fed), then drops the sequence whole", () => {
+    const f = new TerminalFilter();
+    expect(f.write(Buffer.from("a\x1b["))).toBe("a");
+    const chunk = Buffer.from("1;".repeat(32 * 1024));
+    let out = "";
+    for (let i = 0; i < 1024; i++) {
+      out += f.write(chunk);
+      expect(f.held).toBeLessThanOrEqual(MAX_CSI + 1);
+    }
+    expect(f.held).toBe(MAX_CSI + 1);
+    out += f.write(Buffer.from("mb\x1b[1mc"));
+    expect(out).toBe("b\x1b[1mc");
+  });
+
+  it("buffers nothing of a dropped string (OSC) however long", () => {
+    const f = new TerminalFilter();
+    f.write(Buffer.from("\x1b]11;"));
+    for (let i = 0; i < 256; i++) f.write(Buffer.alloc(64 * 1024, 0x41));
+    expect(f.held).toBe(0);
+    expect(f.write(Buffer.from("\x07ok"))).toBe("ok");
+  });
+
+  // Red team 3, finding 5: CSI 3J H 2J wiped stui's isolation warning from the screen and the scrollback.
+  it("keeps erase-display below the cursor only: drops erase above (1J), the whole screen (2J) and the scrollback (3J)", () => {
+    expect(filtered("a\x1b[3J\x1b[H\x1b[2J\x1b[1J\x1b[2;3Jb\x1b[J\x1b[0Jc")).toBe("a\x1b[Hb\x1b[J\x1b[0Jc");
   });
 });

@@ -5,7 +5,8 @@
 //
 // Kept: text, newline, carriage return, tab, backspace and bell; SGR (colours and attributes,
 // which the take-back's SGR 0 resets before a question); cursor moves and erases (progress bars),
-// which cannot outlive the take-back either (the question is drawn after them, on a fresh line).
+// which cannot outlive the take-back either (the question is drawn after them, on a fresh line),
+// but erase-display only below the cursor (not the screen above, the whole screen or the scrollback).
 // Dropped whole: OSC, DCS, APC, PM and SOS strings (colours, palette, title, clipboard, fonts,
 // hyperlinks), every other escape sequence (character sets, keypad modes, resets), CSI sequences
 // with a private or intermediate byte (DECSET modes: the alternate screen, mouse reporting,
@@ -23,10 +24,21 @@ import { StringDecoder } from "node:string_decoder";
 
 /** The CSI finals kept (without private or intermediate bytes): SGR, cursor moves, erases, cursor save/restore. */
 const KEPT_CSI_FINALS = new Set("mABCDEFGHfJKsu");
+/**
+ * Erase-display kept only below the cursor (`CSI J`, `CSI 0J`, what progress output uses): the
+ * whole screen (2J), above the cursor (1J) and the scrollback (3J) would wipe what stui printed
+ * before the script, its isolation warning or an answered question (red team 3, finding 5).
+ */
+const ERASE_BELOW = new Set(["", "0"]);
 /** C0 controls kept as they are: BEL, BS, HT, LF, CR. */
 const KEPT_C0 = new Set([0x07, 0x08, 0x09, 0x0a, 0x0d]);
-/** A CSI sequence longer than this is dropped (and ends at its final byte as usual). */
-const MAX_CSI = 64;
+/**
+ * A CSI sequence whose parameters are longer than this is dropped (and ends at its final byte as
+ * usual). Only MAX_CSI + 1 characters are ever kept, the last marking it too long: an unterminated
+ * `ESC [ 1111…` of 256 MiB crashed the host out of memory (red team 3, finding 3). Strings (OSC,
+ * DCS…) are dropped and never buffered at all.
+ */
+export const MAX_CSI = 64;
 
 type State = "ground" | "escape" | "csi" | "string" | "stringEscape";
 
@@ -34,6 +46,11 @@ export class TerminalFilter {
   readonly #decoder = new StringDecoder("utf8");
   #state: State = "ground";
   #csi = "";
+
+  /** How many characters the filter holds for a sequence in progress: never more than MAX_CSI + 1. */
+  get held(): number {
+    return this.#csi.length;
+  }
 
   /** The part of `chunk` that may reach the terminal (what ends mid-sequence waits for the next chunk). */
   write(chunk: Buffer): string {
@@ -60,11 +77,13 @@ export class TerminalFilter {
           break;
         case "csi":
           if (code >= 0x40 && code <= 0x7e) {
-            if (KEPT_CSI_FINALS.has(c) && /^[0-9;:]*$/.test(this.#csi) && this.#csi.length <= MAX_CSI) out += `\x1b[${this.#csi}${c}`;
+            if (KEPT_CSI_FINALS.has(c) && /^[0-9;:]*$/.test(this.#csi) && this.#csi.length <= MAX_CSI && (c !== "J" || ERASE_BELOW.has(this.#csi))) out += `\x1b[${this.#csi}${c}`;
             this.#state = "ground";
           } else if (code === 0x1b) this.#state = "escape";
           else if (code === 0x18 || code === 0x1a) this.#state = "ground"; // CAN, SUB cancel it
-          else if (code >= 0x20 && code <= 0x3f) this.#csi += c;
+          else if (code >= 0x20 && code <= 0x3f) {
+            if (this.#csi.length <= MAX_CSI) this.#csi += c; // past the cap: too long already, to be dropped
+          }
           // other controls inside a CSI are ignored, as terminals do
           break;
         case "string":

@@ -32,3 +32,19 @@ export function printable(text: string, options: { lines?: boolean } = {}): stri
  * character sets and the cursor's visibility; SGR 0 plain attributes; G0 ASCII, shifted in.
  */
 export const TAKE_BACK_TERMINAL = "\x18\x1b\\\x1b[!p\x1b[0m\x1b(B\x0f\x1b[?25h";
+
+/**
+ * The one function that writes stui's own messages to stderr (every CLI command's `err`, the
+ * host's log): whatever they quote (a script's error message and stack, a path it asked for, a
+ * server's answer) is shown with its control characters as escapes, never obeyed by the terminal
+ * (red team 3, finding 1: `stui run` passed its own log and bypassed the host's escaping).
+ */
+export function writeHostText(text: string): void {
+  const shown = printable(text, { lines: true });
+  // On a terminal, plain attributes first: a script's SGR (kept by the filter, or its unfiltered
+  // output) must not conceal or recolour stui's line (red team 3, finding 4).
+  process.stderr.write(`${process.stderr.isTTY ? RESET_ATTRIBUTES : ""}${shown.endsWith("\n") ? shown : `${shown}\n`}`);
+}
+
+/** SGR 0: the only state the terminal filter lets a script's output leave behind (text attributes). */
+export const RESET_ATTRIBUTES = "\x1b[0m";
