@@ -243,6 +243,32 @@ describe("the host stopped by a signal cleans up first", () => {
     }
   });
 
+  // Stopped while the run is prepared (here: the --check type check, which takes seconds): the
+  // host checks the signal after the build, so the script never starts. (The host also re-checks
+  // it once it listens for it at the sandbox's start, for a signal that lands in between, during
+  // a plugin's approval question say: a listener never fires for a signal aborted already. This
+  // test does not reach that window; it passed before that re-check too.)
+  it.runIf(process.platform === "linux")(at("SIGTERM during `stui run --check`'s type check: exit 143, the script never runs (no session on the server), no run folder left"), async () => {
+    const before = new Set(runFolders());
+    const sessions = (await sessionsOnServer()).length;
+    const host = spawn(process.execPath, [STUI_BIN, "run", "--check", hostile("hold-session.ts"), "--allow-read"], { env: { ...process.env, STUI_ENDPOINT: server.endpoint }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    host.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    host.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+    const closed = new Promise<number | null>((resolve) => host.on("close", resolve));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // the sandbox check is done; the type check runs
+      host.kill("SIGTERM");
+      expect(await closed).toBe(SIGNAL_EXIT.SIGTERM);
+      expect(stdout).not.toContain("SESSION");
+      expect((await sessionsOnServer()).length).toBe(sessions);
+      expect(runFolders().filter((f) => !before.has(f))).toEqual([]);
+    } finally {
+      host.kill("SIGKILL");
+    }
+  });
+
   // The real SIGHUP: the terminal goes away (util-linux `script` killed, its pseudo-terminal's
   // master closed); the host's writes to it then fail (EIO), and must not end it before it cleans up.
   it.runIf(HAS_SCRIPT)(at("the terminal closing under `stui run` (SIGHUP, writes failing): the script's session is closed on the server and its run folder removed"), async () => {

@@ -42,6 +42,8 @@ export async function runScript(options: RunOptions): Promise<RunSummary> {
     return bundle;
   }
   if (options.signal?.aborted) {
+    const reason: unknown = options.signal.reason;
+    run.log(`stui: stopped${typeof reason === "string" ? ` by ${reason}` : ""} before the script started`);
     await server.close();
     return run.finish("interrupted");
   }
@@ -297,6 +299,9 @@ async function supervise(run: Run, bundle: Bundle, broker: PermissionBroker, san
     stop();
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // Stopped while the run was being prepared (a type check, a plugin's approval, the sandbox's
+  // start): the listener above never fires for a signal aborted already.
+  if (options.signal?.aborted) onAbort();
 
   const exit = await child.exited;
   if (timer) clearTimeout(timer);
